@@ -1,0 +1,262 @@
+"""Header analysis: which leading rows are the header, and what each column holds.
+
+A header may span several rows: a group label ('REALISASI KINERJA', 'Anggaran') spanning the
+years or sub-labels under it, a column-number row ('(1) (2) ...', '1 2 3'), a unit row ('K K K'),
+a formula row ('(5)/(4)'). The result is one :class:`Column` per grid column with its role
+(sasaran, indikator, value, ...) and, for value columns, the measure and the year it holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from lkjip.normalize.numbers import looks_numeric
+
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+ONLY_YEAR = re.compile(r"^\s*(?:tahun|th\.?)?\s*((?:19|20)\d\d)\s*$", re.I)
+COLNUM = re.compile(r"^\(?\s*\d{1,2}\s*\)?\.?$")
+FORMULA = re.compile(r"^\(?\d{1,2}\)?\s*[/:x×]\s*\(?\d{1,2}\)?(\s*x\s*100%?)?$", re.I)
+UNIT_TOKEN = re.compile(r"^(k|rp\.?|\(rp\)|%|satuan|vol|volume|fisik|keu)$", re.I)
+HEADER_WORDS = re.compile(
+    r"\b(no|nomor|sasaran|indikator|target|realisasi|capaian|pencapaian|program|kegiatan|anggaran|"
+    r"uraian|tujuan|kinerja|keterangan|tahun|pagu|alokasi|nama|jenis|satuan|status|kondisi|"
+    r"iku|efisiensi|penyerapan|dpa|rencana|permasalahan|monitoring|tingkat|standar|jumlah|sisa)\b|%",
+    re.I,
+)
+
+
+@dataclass
+class Column:
+    """What one grid column holds."""
+
+    index: int
+    label: str  # flattened header path, e.g. 'REALISASI KINERJA 2019'
+    role: str = "text"  # no|tujuan|sasaran|indikator|program|kegiatan|uraian|satuan|keterangan|value|text
+    measure: Optional[str] = None
+    year: Optional[int] = None
+    unit: Optional[str] = None
+    comparator: Optional[str] = None
+    group: str = ""  # the spanning label above the column, '' if none
+
+
+@dataclass
+class Header:
+    """The header rows of a table and the columns they define."""
+
+    n_rows: int
+    columns: list[Column] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        """Flattened header labels, one per column."""
+        return [c.label for c in self.columns]
+
+
+def is_colnum_row(texts: list[str]) -> bool:
+    """A row numbering the columns: '(1) (2) (3)' or '1 2 3 4' (typos like '1 2 2 4' allowed)."""
+    vals = [t for t in texts if t.strip()]
+    if len(vals) < 3 or not all(COLNUM.match(v.strip()) for v in vals):
+        return False
+    nums = [int(re.sub(r"\D", "", v)) for v in vals]
+    steps = sum(1 for a, b in zip(nums, nums[1:]) if b == a + 1)
+    return steps >= (len(nums) - 1) * 0.6
+
+
+def _is_header_cell(text: str) -> bool:
+    """A cell that may sit in a header: a label, a year, a unit, a column number or a formula."""
+    t = text.strip()
+    if not t:
+        return True
+    if ONLY_YEAR.match(t) or UNIT_TOKEN.match(t) or FORMULA.match(t) or COLNUM.match(t):
+        return True
+    if len(t) > 90:
+        return False
+    if looks_numeric(t) and not HEADER_WORDS.search(t):
+        return False
+    return True
+
+
+def is_header_row(texts: list[str], first: bool) -> bool:
+    """A row that belongs to the header (the first one must name at least one column kind)."""
+    vals = [t for t in texts if t.strip()]
+    if not vals or not all(_is_header_cell(t) for t in vals):
+        return False
+    if is_colnum_row(texts):
+        return True
+    if first:
+        return sum(1 for t in vals if HEADER_WORDS.search(t)) >= max(1, len(vals) // 3)
+    labelled = [t for t in vals if not COLNUM.match(t.strip())]
+    return bool(labelled)
+
+
+def count_header_rows(rows: list[list[str]], limit: int = 5) -> int:
+    """How many leading rows form the header (0 when the table starts with data)."""
+    n = 0
+    for texts in rows[:limit]:
+        if is_header_row(texts, first=(n == 0)):
+            n += 1
+        else:
+            break
+    if n and n == len(rows):  # a header with no data: a legend or an empty table
+        return n
+    return n
+
+
+def _spans(row: list[str], below: list[list[str]], width: int) -> list[str]:
+    """Spread a header row's group labels right over the empty cells that have sub-labels below."""
+    out = list(row) + [""] * (width - len(row))
+    current = ""
+    for i in range(width):
+        if out[i].strip():
+            current = out[i]
+            continue
+        has_below = any(i < len(b) and b[i].strip() for b in below)
+        if current and has_below:
+            out[i] = current
+        else:
+            current = ""
+    return out
+
+
+def _fix_year_row(years: list[Optional[int]], has_value: list[bool]) -> list[Optional[int]]:
+    """Shift a year row printed one column too far right ('2023 2018 2019 ...' under a 2018-2023 group).
+
+    The first year then belongs to the column left of the group, every other year moves one
+    column left, and the group's last column takes the year after the last one printed.
+    """
+    pos = [i for i, y in enumerate(years) if y is not None]
+    if len(pos) < 4 or pos != list(range(pos[0], pos[-1] + 1)) or pos[0] == 0:
+        return years
+    ys = [years[i] for i in pos]
+    rest = ys[1:]
+    if not (ys[0] > max(rest) and all(b == a + 1 for a, b in zip(rest, rest[1:]))):
+        return years
+    if not has_value[pos[0] - 1]:
+        return years
+    shifted: list[Optional[int]] = [None] * len(years)
+    shifted[pos[0] - 1] = ys[0]
+    for k, p in enumerate(pos):
+        shifted[p] = rest[k] if k < len(rest) else rest[-1] + 1
+    return shifted
+
+
+def analyse_header(rows: list[list[str]], n_header: int, width: int, has_value: list[bool]) -> Header:
+    """Flatten the header rows into one labelled :class:`Column` per grid column."""
+    hdr = [r + [""] * (width - len(r)) for r in rows[:n_header]]
+    label_rows = [r for r in hdr if not is_colnum_row(r)]
+    spread = [_spans(r, label_rows[k + 1:], width) for k, r in enumerate(label_rows)]
+    years: list[Optional[int]] = [None] * width
+    for r in label_rows:
+        for i, t in enumerate(r):
+            m = ONLY_YEAR.match(t)
+            if m:
+                years[i] = int(m.group(1))
+    years = _fix_year_row(years, has_value)
+    cols = []
+    for i in range(width):
+        parts = []
+        for r in spread:
+            t = r[i].strip()
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        label = " ".join(parts)
+        top = spread[0][i].strip() if len(spread) > 1 else ""
+        group = top if top and len(parts) > 1 and parts[0] == top else ""
+        col = Column(index=i, label=label, group=group)
+        if years[i] is None:
+            m = YEAR.search(label)
+            if m and not re.search(r"\d{4}\s*[-–]\s*\d{4}", label):
+                years[i] = int(m.group(1))
+        col.year = years[i]
+        cols.append(col)
+    return Header(n_rows=n_header, columns=cols, rows=hdr)
+
+
+_ROLE_RULES = [
+    ("no", re.compile(r"^(no|nomor|no\s*urut|kode|kode rekening)\.?$", re.I)),
+    ("keterangan", re.compile(r"keterangan|permasalahan|rencana|tindak\s*lanjut|monitoring|langkah|output|waktu|"
+                              r"status|sumber|penanggung|penjelasan|analisa|analisis|catatan|faktor", re.I)),
+    ("indikator", re.compile(r"indikator", re.I)),
+    ("satuan", re.compile(r"^satuan$", re.I)),
+    ("program", re.compile(r"^program\b", re.I)),
+    ("kegiatan", re.compile(r"kegiatan", re.I)),
+    ("uraian", re.compile(r"uraian|nama|jenis|unit kerja|kelurahan|desa|opd", re.I)),
+    ("sasaran", re.compile(r"sasaran", re.I)),
+    ("tujuan", re.compile(r"tujuan", re.I)),
+]
+_MEASURE_WORD = re.compile(r"target|realisasi|capaian|pencapaian|anggaran|pagu|alokasi|kondisi|%|efisiensi|"
+                           r"kemajuan|propinsi|provinsi|nasional|rata|penyerapan|dpa|jumlah|nilai", re.I)
+_MONEY_GROUP = re.compile(r"anggaran|keuangan|pagu|dana|biaya|\brp\b", re.I)
+_COMPARATOR = re.compile(r"daerah lain|propinsi|provinsi|nasional|standar|pembanding|rata-rata realisasi|"
+                         r"kab(?:upaten)?/kota lain", re.I)
+
+
+def measure_of(label: str, group: str = "") -> Optional[str]:
+    """The measure a value column holds, from its header label and the group label above it."""
+    text = f"{group} {label}".lower()
+    lab = label.lower()
+    if "efisiensi" in text:
+        return "efisiensi"
+    if "kemajuan" in text:
+        return "tingkat_kemajuan"
+    if re.search(r"akhir periode|target akhir|kondisi akhir|akhir renstra|jangka menengah", text):
+        return "target_akhir"
+    if re.search(r"kondisi\s+awal|baseline|data awal", lab):
+        return "kondisi_awal"
+    if _MONEY_GROUP.search(text) or re.search(r"\b(alokasi|pagu|dpa)\b", text):
+        if re.search(r"capaian|%|penyerapan|persen|serapan", lab):
+            return "capaian_anggaran"
+        if "realisasi" in lab:
+            return "realisasi_anggaran"
+        if re.search(r"anggaran|alokasi|pagu|dpa|target|rp", lab):
+            return "anggaran"
+        if "sisa" in lab:
+            return None
+    if lab.startswith("target") or re.match(r"^target\b", text.strip()) and "realisasi" not in lab and "capaian" not in lab:
+        return "target"
+    if re.search(r"capaian|pencapaian|%|persen|perbandingan", lab):
+        return "capaian"
+    if _COMPARATOR.search(text):
+        return "pembanding"
+    if "realisasi" in text:
+        return "realisasi"
+    if "target" in text or "rencana" in lab:
+        return "target"
+    if re.search(r"capaian|pencapaian", text):
+        return "capaian"
+    return None
+
+
+def assign_roles(header: Header, numeric_share: list[float]) -> None:
+    """Give each column its role (indikator, sasaran, value, ...) and each value column its measure."""
+    for col in header.columns:
+        label = col.label.strip()
+        numeric = numeric_share[col.index] >= 0.5
+        measure = measure_of(label, col.group) if label else None
+        if numeric and (measure or col.year or not label):
+            col.role = "value"
+            col.measure = measure
+            if measure == "pembanding":
+                col.comparator = _comparator_name(label)
+            continue
+        for role, pattern in _ROLE_RULES:
+            if pattern.search(label):
+                col.role = role
+                break
+        else:
+            col.role = "value" if numeric else "text"
+            col.measure = measure if numeric else None
+    # a baseline column printed just before the CAPAIAN group belongs to that group
+    cols = header.columns
+    for a, b in zip(cols, cols[1:]):
+        if a.measure == "kondisi_awal" and b.measure == "capaian" and b.group and not a.group:
+            a.measure = "capaian"
+
+
+def _comparator_name(label: str) -> str:
+    """Whom a comparison column's figures belong to, without years and measure words."""
+    name = YEAR.sub("", label)
+    name = re.sub(r"\b(realisasi|target|capaian|kinerja|tahun)\b", "", name, flags=re.I)
+    return " ".join(name.split()) or label

@@ -1,0 +1,89 @@
+"""Join the pieces of one table split by page breaks, and give every table its caption.
+
+Two raw tables with no text between them are one table when the second repeats the first's
+header row(s) (dropped) or continues with the same columns and no header of its own. A piece
+that starts with a different header is a table of its own; it shares the caption above it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lkjip.model import RawDocument, RawRow, RawTable, TextBlock
+from lkjip.tables.caption import Caption, find_caption, is_heading
+from lkjip.tables.header import count_header_rows
+
+
+@dataclass
+class LogicalTable:
+    """A table after its pieces are joined, with the text that names it."""
+
+    rows: list[RawRow]
+    pieces: list[RawTable]
+    caption: Caption
+    context: list[TextBlock] = field(default_factory=list)  # text between the previous table and this one
+
+    @property
+    def source(self) -> str:
+        """Which reader produced it."""
+        return self.pieces[0].source
+
+
+def _norm_row(row: RawRow) -> tuple[str, ...]:
+    """A row's texts, lower-cased and without empty trailing cells, for comparing headers."""
+    t = [" ".join(c.text.lower().split()) for c in row.cells]
+    while t and not t[-1]:
+        t.pop()
+    return tuple(t)
+
+
+def _width(rows: list[RawRow]) -> int:
+    """Number of cells of the widest row."""
+    return max((len(r.cells) for r in rows), default=0)
+
+
+def _header_count(rows: list[RawRow]) -> int:
+    """Leading header rows of a piece."""
+    return count_header_rows([r.texts for r in rows[:6]])
+
+
+def continues(prev: LogicalTable, piece: RawTable) -> tuple[bool, int]:
+    """Whether ``piece`` continues ``prev``, and how many repeated header rows to drop from it."""
+    n_prev = _header_count(prev.rows)
+    head = [_norm_row(r) for r in prev.rows[:n_prev]]
+    if head:
+        k = 0
+        while k < len(piece.rows) and k < len(head) and _norm_row(piece.rows[k]) == head[k]:
+            k += 1
+        if k and (k == len(head) or k >= 1 and _header_count(piece.rows[k:]) == 0):
+            return True, k
+    if _header_count(piece.rows) == 0 and abs(_width(piece.rows) - _width(prev.rows)) <= 1:
+        return True, 0
+    return False, 0
+
+
+def stitch(doc: RawDocument) -> list[LogicalTable]:
+    """Logical tables of a document in reading order, pieces joined and captions found."""
+    tables: list[LogicalTable] = []
+    gap: list[TextBlock] = []
+    headings: list[TextBlock] = []
+    for block in doc.blocks:
+        if isinstance(block, TextBlock):
+            gap.append(block)
+            if is_heading(block):
+                headings.append(block)
+            continue
+        if not block.rows:
+            continue
+        if tables and not gap:
+            ok, drop = continues(tables[-1], block)
+            if ok:
+                tables[-1].rows.extend(block.rows[drop:])
+                tables[-1].pieces.append(block)
+                continue
+            tables.append(LogicalTable(rows=list(block.rows), pieces=[block], caption=tables[-1].caption,
+                                       context=tables[-1].context))
+            continue
+        cap = find_caption(gap, headings)
+        tables.append(LogicalTable(rows=list(block.rows), pieces=[block], caption=cap, context=gap))
+        gap = []
+    return tables
