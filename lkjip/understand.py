@@ -5,7 +5,9 @@ and carries the document's context (report year, kecamatan) into them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from lkjip.model import RawDocument
@@ -13,9 +15,13 @@ from lkjip.normalize.numbers import looks_numeric
 from lkjip.tables.caption import caption_year
 from lkjip.tables.classify import classify
 from lkjip.tables.facts import BudgetFact, IndicatorFact, TableContext, budget_facts, indicator_facts
-from lkjip.tables.header import Header, analyse_header, assign_roles, count_header_rows
-from lkjip.tables.rows import Row, assemble_rows
+from lkjip.tables.header import Header, analyse_header, assign_roles, count_header_rows, default_measures
+from lkjip.tables.rows import NULLS, Row, assemble_rows
 from lkjip.tables.stitch import LogicalTable, stitch
+
+
+RENSTRA = re.compile(r"renstra|rencana strategis|rpjmd|jangka menengah", re.I)
+PERIOD = re.compile(r"((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)")
 
 
 @dataclass
@@ -42,27 +48,47 @@ class DocContext:
     instansi: Optional[str]
 
 
-def _numeric_share(rows: list[list[str]], width: int) -> list[float]:
-    """Per column, the share of non-empty data cells that hold a figure."""
-    share = []
+def _numeric_share(rows: list[list[str]], width: int) -> list[Optional[float]]:
+    """Per column, the share of filled data cells that hold a figure (None: only blanks and '-')."""
+    share: list[Optional[float]] = []
     for i in range(width):
-        vals = [r[i] for r in rows if i < len(r) and r[i].strip()]
-        share.append(sum(looks_numeric(v) for v in vals) / len(vals) if vals else 0.0)
+        vals = [r[i] for r in rows if i < len(r) and r[i].strip() and not NULLS.match(r[i])]
+        share.append(sum(looks_numeric(v) for v in vals) / len(vals) if vals else None)
     return share
 
 
-def understand_table(table: LogicalTable, borrowed: Optional[Header]) -> tuple[Header, list[Row], str]:
-    """Header, data rows and kind of one logical table (a headerless table borrows an earlier header)."""
+def renstra_end_year(doc: RawDocument) -> Optional[int]:
+    """The last year of the medium-term plan the report refers to ('Renstra 2018-2023' -> 2023)."""
+    ends: Counter = Counter()
+    for b in doc.text_blocks:
+        if RENSTRA.search(b.text):
+            for a, e in PERIOD.findall(b.text):
+                if 3 <= int(e) - int(a) <= 6:
+                    ends[int(e)] += 1
+    return ends.most_common(1)[0][0] if ends else None
+
+
+def understand_table(table: LogicalTable, borrowed: list[Header],
+                     renstra_end: Optional[int] = None) -> tuple[Header, list[Row], str]:
+    """Header, data rows and kind of one logical table.
+
+    A table printed without a header (the report repeats an earlier table's columns) borrows the
+    latest earlier header of the same width whose value columns cover its figures.
+    """
     texts = [r.texts for r in table.rows]
     width = max((len(t) for t in texts), default=0)
     n_header = count_header_rows(texts)
     data = texts[n_header:]
     share = _numeric_share(data, width)
-    if n_header == 0 and borrowed is not None and len(borrowed.columns) == width:
-        header = Header(n_rows=0, columns=[type(c)(**vars(c)) for c in borrowed.columns], rows=[])
+    numeric_cols = {i for i, s in enumerate(share) if s and s >= 0.5}
+    fits = [h for h in borrowed if len(h.columns) == width
+            and numeric_cols <= {c.index for c in h.columns if c.role == "value"}]
+    if n_header == 0 and fits:
+        header = Header(n_rows=0, columns=[replace(c) for c in fits[-1].columns], rows=[])
     else:
-        header = analyse_header(texts, n_header, width, [s > 0 for s in share])
-        assign_roles(header, share)
+        header = analyse_header(texts, n_header, width, [bool(s) for s in share])
+        assign_roles(header, share, renstra_end)
+        default_measures(header, f"{table.caption.caption} {table.caption.heading}")
     rows = assemble_rows(table.rows[n_header:], header)
     kind = classify(header, table.caption.number, table.caption.caption, table.caption.heading)
     return header, rows, kind
@@ -71,12 +97,12 @@ def understand_table(table: LogicalTable, borrowed: Optional[Header]) -> tuple[H
 def understand(doc: RawDocument, ctx: DocContext) -> list[TableResult]:
     """All tables of a document, understood, with their indicator and budget facts."""
     results: list[TableResult] = []
-    last_header: dict[int, Header] = {}
+    headers: list[Header] = []
+    renstra_end = renstra_end_year(doc)
     for k, table in enumerate(stitch(doc)):
-        width = max((len(r.cells) for r in table.rows), default=0)
-        header, rows, kind = understand_table(table, last_header.get(width))
-        if header.n_rows:
-            last_header[width] = header
+        header, rows, kind = understand_table(table, headers, renstra_end)
+        if header.n_rows and rows:
+            headers.append(header)
         res = TableResult(table_id=f"{ctx.doc_id}-t{k + 1:03d}", table=table, header=header, rows=rows, kind=kind)
         if kind != "other" and rows:
             tctx = TableContext(doc_id=ctx.doc_id, table_id=res.table_id, kind=kind,

@@ -17,6 +17,9 @@ SECTION = re.compile(r"^\s*((?:\d+\.)*\d+)\.?\s+(\S.*)$")
 LETTER = re.compile(r"^\s*(?:[A-Ha-h]|[IVX]+|\d+)\s*[.)]\s+(\S.*)$")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _SOURCE = re.compile(r"^\s*(sumber|ket(erangan)?|catatan)\b", re.I)
+# signature blocks (name, rank, NIP) sit right above appendix tables and are no caption
+_SIGNATURE = re.compile(r"\bNIP\b|^\s*(pembina|penata|pengatur|juru)\b|,\s*(s\.\w+|m\.\s?\w+)\b|^\s*(camat|walikota|bupati)\b.*,\s*$",
+                        re.I)
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Caption:
 def _titleish(b: TextBlock) -> bool:
     """A short line that reads as a title, not as a sentence of prose."""
     t = b.text.strip()
-    if not t or len(t) > 160 or _SOURCE.match(t):
+    if not t or len(t) > 160 or _SOURCE.match(t) or _SIGNATURE.search(t):
         return False
     if t.endswith((":", ";", ",")):
         return False
@@ -60,12 +63,14 @@ def find_caption(gap: list[TextBlock], headings: list[TextBlock]) -> Caption:
             return Caption(_clean_number(m.group(1)), _join(rest), heading)
     # 2. title lines right above the table
     tail: list[str] = []
+    bold_run = False
     for b in reversed(gap):
-        if not _titleish(b):
-            break
+        if not _titleish(b) or (bold_run and not b.bold):
+            break  # prose, or the plain text before a bold title
         tail.insert(0, b.text.strip())
-        if len(tail) == 4:
-            break
+        bold_run = b.bold
+        if len(tail) == 4 or SECTION.match(b.text) or LETTER.match(b.text) or (b.heading and not b.bold):
+            break  # a numbered or marked title starts the caption
     if tail:
         return _from_title(_join(tail), heading)
     # 3. the nearest heading above, when only a sentence introduces the table

@@ -35,7 +35,8 @@ def classify(header: Header, number: str, caption: str, heading: str) -> str:
     if "perjanjian kinerja" in cap and not re.search(r"keberhasilan|kegagalan|pencapaian|capaian", cap):
         return "perjanjian_kinerja"
     money, perf = measures & MONEY, measures & PERF
-    if "efisiensi" in measures or (money and perf - {"target"}):
+    if ("efisiensi" in measures or "efisiensi" in labels or (money and perf - {"target", "capaian"})
+            or (money and "capaian" in perf and "kinerja" in labels)):
         return "efisiensi"
     if money and not perf:
         return "anggaran"

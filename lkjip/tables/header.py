@@ -71,9 +71,7 @@ def _is_header_cell(text: str) -> bool:
         return True
     if ONLY_YEAR.match(t) or UNIT_TOKEN.match(t) or FORMULA.match(t) or COLNUM.match(t):
         return True
-    if len(t) > 90:
-        return False
-    if looks_numeric(t) and not HEADER_WORDS.search(t):
+    if len(t) > 60 or looks_numeric(t):
         return False
     return True
 
@@ -193,48 +191,58 @@ _COMPARATOR = re.compile(r"daerah lain|propinsi|provinsi|nasional|standar|pemban
                          r"kab(?:upaten)?/kota lain", re.I)
 
 
-def measure_of(label: str, group: str = "") -> Optional[str]:
-    """The measure a value column holds, from its header label and the group label above it."""
-    text = f"{group} {label}".lower()
-    lab = label.lower()
-    if "efisiensi" in text:
-        return "efisiensi"
-    if "kemajuan" in text:
-        return "tingkat_kemajuan"
-    if re.search(r"akhir periode|target akhir|kondisi akhir|akhir renstra|jangka menengah", text):
-        return "target_akhir"
-    if re.search(r"kondisi\s+awal|baseline|data awal", lab):
-        return "kondisi_awal"
-    if _MONEY_GROUP.search(text) or re.search(r"\b(alokasi|pagu|dpa)\b", text):
-        if re.search(r"capaian|%|penyerapan|persen|serapan", lab):
-            return "capaian_anggaran"
-        if "realisasi" in lab:
-            return "realisasi_anggaran"
-        if re.search(r"anggaran|alokasi|pagu|dpa|target|rp", lab):
-            return "anggaran"
-        if "sisa" in lab:
-            return None
-    if lab.startswith("target") or re.match(r"^target\b", text.strip()) and "realisasi" not in lab and "capaian" not in lab:
+def _word_measure(text: str) -> Optional[str]:
+    """The measure one header label names on its own, most specific wording first."""
+    if text.startswith("target"):
         return "target"
-    if re.search(r"capaian|pencapaian|%|persen|perbandingan", lab):
+    if re.search(r"capaian|pencapaian|%|persen|perbandingan", text):
         return "capaian"
     if _COMPARATOR.search(text):
         return "pembanding"
     if "realisasi" in text:
         return "realisasi"
-    if "target" in text or "rencana" in lab:
+    if "target" in text or text.startswith("rencana"):
         return "target"
-    if re.search(r"capaian|pencapaian", text):
-        return "capaian"
     return None
 
 
-def assign_roles(header: Header, numeric_share: list[float]) -> None:
+def measure_of(label: str, group: str = "") -> Optional[str]:
+    """The measure a value column holds, from its own label and the group label spanning above it."""
+    both = label.lower()
+    g = group.lower()
+    sub = both[len(g):].strip() if g and both.startswith(g) else both
+    if "efisiensi" in both:
+        return "efisiensi"
+    if "kemajuan" in both:
+        return "tingkat_kemajuan"
+    if re.search(r"akhir periode|target akhir|kondisi akhir|akhir renstra|jangka menengah", both):
+        return "target_akhir"
+    if re.search(r"kondisi\s+awal|baseline|data awal", both):
+        return "kondisi_awal"
+    if _MONEY_GROUP.search(g) or re.search(r"\b(anggaran|alokasi|pagu|dpa|rp)\b", sub):
+        if re.search(r"capaian|%|penyerapan|persen|serapan", sub):
+            return "capaian_anggaran"
+        if "realisasi" in sub:
+            return "realisasi_anggaran"
+        if re.search(r"anggaran|alokasi|pagu|dpa|target|rp", sub) or ONLY_YEAR.match(sub):
+            return "anggaran"
+        if "sisa" in sub:
+            return None
+    return _word_measure(sub) or _word_measure(g)
+
+
+def assign_roles(header: Header, numeric_share: list[Optional[float]], renstra_end: Optional[int] = None) -> None:
     """Give each column its role (indikator, sasaran, value, ...) and each value column its measure."""
     for col in header.columns:
         label = col.label.strip()
-        numeric = numeric_share[col.index] >= 0.5
+        share = numeric_share[col.index]
         measure = measure_of(label, col.group) if label else None
+        # a column of blanks and '-' is a value column when its header names a measure
+        numeric = share >= 0.5 if share is not None else bool(measure)
+        if measure == "target_akhir" and col.year and renstra_end and col.year != renstra_end:
+            measure = "target"  # 'Target Jangka Menengah 2021': the Renstra's target for that year
+        elif measure == "target_akhir" and not col.year:
+            col.year = renstra_end
         if numeric and (measure or col.year or not label):
             col.role = "value"
             col.measure = measure
@@ -248,11 +256,31 @@ def assign_roles(header: Header, numeric_share: list[float]) -> None:
         else:
             col.role = "value" if numeric else "text"
             col.measure = measure if numeric else None
-    # a baseline column printed just before the CAPAIAN group belongs to that group
     cols = header.columns
-    for a, b in zip(cols, cols[1:]):
-        if a.measure == "kondisi_awal" and b.measure == "capaian" and b.group and not a.group:
+    values = [c for c in cols if c.role == "value"]
+    # a baseline column printed just before the CAPAIAN group belongs to that group
+    for a, b in zip(values[1:], values[2:]):
+        if a.measure == "kondisi_awal" and b.measure == "capaian":
             a.measure = "capaian"
+    # after an anggaran column, an ungrouped 'Realisasi' / '%' is the budget's, not the indicator's
+    money = False
+    for c in values:
+        if c.measure == "anggaran":
+            money = True
+        elif money and not c.group and c.measure in ("realisasi", "capaian"):
+            c.measure = {"realisasi": "realisasi_anggaran", "capaian": "capaian_anggaran"}[c.measure]
+
+
+def default_measures(header: Header, caption: str) -> None:
+    """Give year-only value columns ('Tahun 2020') the measure the table's wording implies."""
+    measures = {c.measure for c in header.columns}
+    if measures & {"target_akhir", "tingkat_kemajuan"}:
+        implied = "realisasi"  # progress towards the end target is measured on realisations
+    else:
+        implied = _word_measure(caption.lower()) or "realisasi"
+    for c in header.columns:
+        if c.role == "value" and c.measure is None and c.year:
+            c.measure = implied
 
 
 def _comparator_name(label: str) -> str:
