@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from lkjip.model import RawDocument
-from lkjip.normalize.numbers import looks_numeric
+from lkjip.normalize.numbers import looks_numeric, split_compound
 from lkjip.tables.caption import caption_year
 from lkjip.tables.classify import classify
 from lkjip.tables.facts import BudgetFact, IndicatorFact, TableContext, budget_facts, indicator_facts
@@ -53,7 +53,7 @@ def _numeric_share(rows: list[list[str]], width: int) -> list[Optional[float]]:
     share: list[Optional[float]] = []
     for i in range(width):
         vals = [r[i] for r in rows if i < len(r) and r[i].strip() and not NULLS.match(r[i])]
-        share.append(sum(looks_numeric(v) for v in vals) / len(vals) if vals else None)
+        share.append(sum(looks_numeric(v) or bool(split_compound(v)) for v in vals) / len(vals) if vals else None)
     return share
 
 

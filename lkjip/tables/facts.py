@@ -100,13 +100,17 @@ def refine_measures(header: Header, rows: list[Row], marks: dict[int, Optional[s
     def nums(i):
         return [parse_number(r.text(i), marks.get(i)) for r in rows]
 
-    # 'Capaian' printed as index values next to a target of the same year is the realisation
+    # 'Capaian' printed as index values (never '%') is the realisation: beside a target of the
+    # same year, or in a table with no target or realisasi column at all
+    plain = not any(c.measure in ("target", "realisasi") for c in cols.values())
     for c in cols.values():
         if c.measure != "capaian" or "%" in c.label:
             continue
-        parsed = [p for p in nums(c.index) if p.is_number]
-        twin = next((t for t in cols.values() if t.measure == "target" and t.year == c.year and t.index < c.index), None)
-        if parsed and twin and not any(p.unit == "%" for p in parsed):
+        firsts = [parse_number((split_compound(r.text(c.index)) or [r.text(c.index)])[0], marks.get(c.index))
+                  for r in rows]
+        parsed = [p for p in firsts if p.is_number]
+        twin = any(t.measure == "target" and t.year == c.year and t.index < c.index for t in cols.values())
+        if parsed and (twin or plain) and not any(p.unit == "%" for p in parsed):
             c.measure = "realisasi"
     # an efficiency table whose header sits one column off: the ratio realisasi/anggaran tells
     ang = next((c for c in cols.values() if c.measure == "anggaran"), None)
