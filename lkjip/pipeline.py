@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import os
 import sys
 import time
@@ -30,6 +31,9 @@ from lkjip.store import Dataset
 from lkjip.understand import DocContext, understand
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
+# Sub-commands beyond ingest: each module has register(subparsers), which adds its parser and
+# sets a `handler(args) -> exit code` default on it.
+COMMAND_MODULES: list[str] = []
 
 
 def collect_paths(paths: Iterable[str]) -> list[Path]:
@@ -191,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="parallel worker processes (default: the machine's cores)")
     ing.add_argument("--force", action="store_true", help="re-extract documents already in the dataset")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return p
 
 
@@ -201,6 +207,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if hasattr(args, "handler"):
+        return args.handler(args)
     if args.command == "ingest":
         if args.workers < 1:
             parser.error("--workers must be at least 1")
