@@ -15,13 +15,14 @@ import os
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Optional
 
 from lkjip import __version__
+from lkjip.batch import Limits, Progress, Task, run_dask, run_local, run_one
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
@@ -125,55 +126,74 @@ def _fill(doc: RawDocument, row: dict, parts: dict, matcher: Optional[IndicatorM
                n_budget_rows=len(parts["budgets"]))
 
 
-def _work(args: tuple) -> dict:
-    """Process-pool entry point."""
-    path, source_file, sha = args
-    return process_file(Path(path), source_file, sha)
+def work(task: Task, limits: Limits, out: str) -> dict:
+    """Worker entry point (process pool or Dask): read one document, write its parts, return its row."""
+    res = run_one(task, limits, process_file)
+    doc = res["document"]
+    doc.pop("traceback", None)
+    Dataset(Path(out)).write_parts(doc["doc_id"], res)
+    return {"document": doc}
 
 
-def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, log=print) -> dict:
+def plan(files: list[Path], ds: Dataset, force: bool) -> tuple[list[Task], int]:
+    """Which files to (re-)ingest: new or changed ones (all with ``force``); removes rows of changed files."""
+    known = ds.documents()
+    by_sha = set(known["sha256"])
+    by_source = dict(zip(known["source_file"], known["doc_id"]))
+    todo: list[Task] = []
+    seen: set[str] = set()
+    stale = []
+    for f in files:
+        sha = sha256_of(f)
+        if sha in seen or (sha in by_sha and not force):
+            continue  # unchanged, or the same bytes under another name: one document
+        seen.add(sha)
+        old = by_source.get(str(f))
+        if old and old != sha[:16]:
+            stale.append(old)  # the file changed: its old rows go
+        todo.append((str(f), str(f), sha))
+    ds.remove(stale)
+    return todo, len(files) - len(todo)
+
+
+def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, log=print,
+           executor: str = "local", scheduler: Optional[str] = None, limits: Limits = Limits(),
+           progress_stream=None) -> dict:
     """Ingest reports into the dataset at ``out``; returns counts for the summary."""
     files = collect_paths(paths)
     ds = Dataset(out)
     ds.ensure()
-    known = ds.documents()
-    by_sha = dict(zip(known["sha256"], known["doc_id"]))
-    by_source = dict(zip(known["source_file"], known["doc_id"]))
-    todo = []
-    skipped = 0
-    for f in files:
-        sha = sha256_of(f)
-        if sha in by_sha and not force:
-            skipped += 1
-            continue
-        old = by_source.get(str(f))
-        if old and old != sha[:16]:
-            ds.remove(old)  # the file changed: its old rows go
-        todo.append((str(f), str(f), sha))
-    stats = dict(files=len(files), skipped=skipped, ingested=0, failed=0, tables=0, values=0, budget_rows=0)
-    results: Iterable[dict]
-    if workers > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(_work, todo)
+    todo, skipped = plan(files, ds, force)
+    stats = dict(files=len(files), skipped=skipped, ingested=0, failed=0, tables=0, values=0, budget_rows=0,
+                 pages=0)
+    fn = partial(work, out=str(out))
+    if executor == "dask":
+        results = run_dask(todo, scheduler, limits, fn)
+    elif workers > 1 and len(todo) > 1:
+        results = run_local(todo, min(workers, len(todo)), limits, fn)
     else:
-        pool = None
-        results = map(_work, todo)
+        results = (fn(t, limits) for t in todo)  # in-process: no pool to start for one worker
+    bar = Progress(len(todo), stream=progress_stream)
     try:
-        for k, res in enumerate(results, 1):
+        for res in results:
             doc = res["document"]
-            doc.pop("traceback", None)
-            ds.write(doc, res)
+            doc.setdefault("ingested_at", datetime.now(timezone.utc))
+            doc.setdefault("schema_version", SCHEMA_VERSION)
+            doc.setdefault("extractor_version", __version__)
+            if "tables" in res:  # a worker that died wrote no parts: write the empty ones
+                ds.write_parts(doc["doc_id"], res)
+            ds.commit(doc)
+            bar.update(doc)
             stats["ingested"] += 1
             stats["failed"] += doc["status"] == "failed"
             stats["tables"] += doc["n_tables"]
             stats["values"] += doc["n_indicator_values"]
             stats["budget_rows"] += doc["n_budget_rows"]
-            mark = "FAILED " + str(doc.get("error")) if doc["status"] == "failed" else doc["status"]
-            log(f"[{k}/{len(todo)}] {doc['file_name']}: {mark}, {doc['n_tables']} tables, "
-                f"{doc['n_indicator_values']} values, {doc['n_budget_rows']} budget rows")
+            stats["pages"] += doc.get("n_pages") or 0
+            if doc["status"] == "failed":
+                log(f"failed: {doc['source_file']}: {doc.get('error')}")
     finally:
-        if pool:
-            pool.shutdown()
+        bar.close()
     return stats
 
 
@@ -195,6 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="parallel worker processes (default: the machine's cores)")
     ing.add_argument("--force", action="store_true", help="re-extract documents already in the dataset")
+    ing.add_argument("--executor", choices=("local", "dask"), default="local",
+                     help="local process pool (default) or a Dask distributed cluster (needs --scheduler)")
+    ing.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    ing.add_argument("--timeout", type=float, default=Limits.doc_timeout_s, metavar="S",
+                     help=f"time limit per document in seconds (default {Limits.doc_timeout_s:g})")
+    ing.add_argument("--memory-mb", type=int, default=Limits.worker_memory_mb, metavar="MB",
+                     help=f"memory cap per worker process (default {Limits.worker_memory_mb})")
+    fg = sub.add_parser("forget", help="remove documents from the dataset",
+                        description="Remove every row of the given documents (by doc_id or by source file path).")
+    fg.add_argument("targets", nargs="+", metavar="DOC_ID|PATH")
+    fg.add_argument("--data", default="data/parquet", type=Path, metavar="DIR")
+    cp = sub.add_parser("compact", help="rewrite the dataset into a few large sorted files",
+                        description="Rewrite each table folder into one file per report year, sorted by "
+                                    "kabupaten/kota, kecamatan and document, and swap it in atomically.")
+    cp.add_argument("--data", default="data/parquet", type=Path, metavar="DIR")
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return p
@@ -210,19 +245,55 @@ def main(argv: Optional[list[str]] = None) -> int:
     if hasattr(args, "handler"):
         return args.handler(args)
     if args.command == "ingest":
-        if args.workers < 1:
-            parser.error("--workers must be at least 1")
-        try:
-            stats = ingest(args.paths, args.out, args.workers, args.force,
-                           log=lambda m: print(m, file=sys.stderr))
-        except FileNotFoundError as exc:
-            print(f"lkjip: {exc}. Give report files or folders, e.g. `lkjip ingest data/raw`.", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"{stats['files']} files: {stats['ingested']} ingested, {stats['skipped']} unchanged (skipped), "
-              f"{stats['failed']} failed | {stats['tables']} tables, {stats['values']} indicator values, "
-              f"{stats['budget_rows']} budget rows -> {args.out}")
-        return EXIT_FAILED if stats["failed"] else EXIT_OK
+        return _cmd_ingest(parser, args)
+    if args.command == "forget":
+        return _cmd_forget(args)
+    if args.command == "compact":
+        counts = Dataset(args.data).compact()
+        print("compacted " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" -> {args.data}")
+        return EXIT_OK
     return EXIT_USAGE
+
+
+def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """lkjip ingest."""
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.executor == "dask" and not args.scheduler:
+        parser.error("--executor dask needs --scheduler tcp://HOST:PORT")
+    try:
+        limits = Limits(doc_timeout_s=args.timeout, worker_memory_mb=args.memory_mb)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        stats = ingest(args.paths, args.out, args.workers, args.force, log=lambda m: print(m, file=sys.stderr),
+                       executor=args.executor, scheduler=args.scheduler, limits=limits)
+    except FileNotFoundError as exc:
+        print(f"lkjip: {exc}. Give report files or folders, e.g. `lkjip ingest data/raw`.", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{stats['files']} files: {stats['ingested']} ingested, {stats['skipped']} unchanged (skipped), "
+          f"{stats['failed']} failed | {stats['tables']} tables, {stats['values']} indicator values, "
+          f"{stats['budget_rows']} budget rows -> {args.out}")
+    return EXIT_FAILED if stats["failed"] else EXIT_OK
+
+
+def _cmd_forget(args: argparse.Namespace) -> int:
+    """lkjip forget."""
+    ds = Dataset(args.data)
+    docs = ds.documents()
+    ids = set()
+    for t in args.targets:
+        hit = docs[(docs.doc_id == t) | (docs.source_file == t) | (docs.sha256 == t)]
+        if hit.empty and Path(t).exists():
+            hit = docs[docs.sha256 == sha256_of(Path(t))]
+        if hit.empty:
+            print(f"lkjip: {t} is not in {args.data} (give a doc_id or the path it was ingested from)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        ids.update(hit.doc_id)
+    ds.remove(ids)
+    print(f"removed {len(ids)} document(s) from {args.data}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,168 @@
+"""Batch execution: a bounded process pool or a Dask cluster, with limits and progress.
+
+Every document is read in a worker under a time limit and a memory cap (:class:`Limits`), so a
+pathological file becomes a failed document instead of a hung or killed batch. A worker that dies
+(a crash, the memory cap) takes only its document down: the documents it had in flight are run
+again one at a time, and the one that kills its worker again is recorded as failed.
+"""
+from __future__ import annotations
+
+import resource
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+Task = tuple[str, str, str]  # (path, source_file as given, sha256)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-document bounds, validated; defaults pass every real report and stop hostile ones."""
+
+    doc_timeout_s: float = 300.0  # wall time for one document
+    worker_memory_mb: int = 6144  # address-space cap of a worker process
+    tasks_per_worker: int = 200  # a worker is replaced after this many documents (keeps memory flat)
+
+    def __post_init__(self):
+        if self.doc_timeout_s <= 0 or self.worker_memory_mb < 256 or self.tasks_per_worker < 1:
+            raise ValueError(f"invalid limits: {self}: timeout > 0 s, memory >= 256 MB, tasks >= 1")
+
+
+class DocumentTimeout(Exception):
+    """A document took longer than its time limit."""
+
+
+def _on_alarm(signum, frame):
+    """SIGALRM handler: abort the document being read."""
+    raise DocumentTimeout("time limit exceeded while reading the document")
+
+
+def init_worker(memory_mb: int) -> None:
+    """Cap a worker's memory so one document cannot take the machine's."""
+    limit = memory_mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass  # not permitted here: the time limit still applies
+
+
+def run_one(task: Task, limits: Limits, process: Callable) -> dict:
+    """Process one document under the time limit (SIGALRM where available)."""
+    # signals reach only the main thread: Dask runs tasks in threads, where the cluster's own
+    # worker lifetime limits apply instead
+    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limits.doc_timeout_s)
+    try:
+        return process(Path(task[0]), task[1], task[2])
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+
+
+def failed_result(task: Task, reason: str) -> dict:
+    """The result of a document whose worker died: a failed document with the reason."""
+    path = Path(task[0])
+    return {"document": dict(doc_id=task[2][:16], sha256=task[2], source_file=task[1], file_name=path.name,
+                             format=path.suffix.lstrip(".").lower(), status="failed", error=reason,
+                             n_tables=0, n_indicator_values=0, n_budget_rows=0, n_findings=0),
+            "tables": [], "indicators": [], "budgets": [], "findings": []}
+
+
+def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callable) -> Iterator[dict]:
+    """Results of ``worker_fn(task, limits)`` over a process pool, in completion order."""
+    queue = deque(tasks)
+    isolate: deque = deque()  # tasks in flight when a worker died: re-run alone
+    while queue or isolate:
+        solo = bool(isolate)
+        source = isolate if solo else queue
+        n = 1 if solo else workers
+        window = 1 if solo else 2 * n  # alone, a dying worker names its document
+        with ProcessPoolExecutor(max_workers=n, initializer=init_worker, initargs=(limits.worker_memory_mb,),
+                                 max_tasks_per_child=limits.tasks_per_worker) as pool:
+            inflight = {}
+            broken = False
+            while (source or inflight) and not broken:
+                while source and len(inflight) < window:
+                    t = source.popleft()
+                    inflight[pool.submit(worker_fn, t, limits)] = t
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = inflight.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        if solo:
+                            yield failed_result(task, "the worker reading this document died (memory cap "
+                                                      f"{limits.worker_memory_mb} MB or a crash)")
+                        else:
+                            isolate.append(task)
+            if broken:
+                isolate.extend(inflight.values())
+
+
+def run_dask(tasks: list[Task], scheduler: str, limits: Limits, worker_fn: Callable) -> Iterator[dict]:
+    """Results of ``worker_fn(task, limits)`` on a Dask distributed cluster, in completion order."""
+    from distributed import Client, as_completed
+
+    with Client(scheduler) as client:
+        futures = client.map(worker_fn, tasks, limits=limits, pure=False)
+        by_key = {f.key: t for f, t in zip(futures, tasks)}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # a worker lost with its task: that document fails, the batch goes on
+                yield failed_result(by_key[fut.key], f"dask worker failed: {type(exc).__name__}: {exc}")
+
+
+class Progress:
+    """A progress bar on a terminal (documents, pages, failures, ETA); periodic log lines otherwise."""
+
+    def __init__(self, total: int, stream=None, every_s: float = 10.0):
+        self.total, self.done, self.pages, self.failed = total, 0, 0, 0
+        self.stream = stream or sys.stderr
+        self.every_s, self.t0, self.last = every_s, time.monotonic(), 0.0
+        self.bar = None
+        if total and getattr(self.stream, "isatty", lambda: False)():
+            try:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, \
+                    TextColumn, TimeElapsedColumn, TimeRemainingColumn
+                self.bar = RichProgress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
+                                        TextColumn("{task.fields[pages]} pages, {task.fields[failed]} failed"),
+                                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                        transient=True)
+                self.task = self.bar.add_task("docs", total=total, pages=0, failed=0)
+                self.bar.start()
+            except ImportError:
+                self.bar = None
+
+    def update(self, doc: dict) -> None:
+        """Count one finished document."""
+        self.done += 1
+        self.pages += int(doc.get("n_pages") or 0)
+        self.failed += doc.get("status") == "failed"
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, pages=self.pages, failed=self.failed)
+            return
+        now = time.monotonic() - self.t0
+        if now - self.last >= self.every_s or self.done == self.total:
+            self.last = now
+            rate = self.done / now if now else 0.0
+            eta = (self.total - self.done) / rate if rate else 0.0
+            print(f"ingest: {self.done}/{self.total} documents, {self.pages} pages, {self.failed} failed, "
+                  f"{rate:.1f} docs/s, ETA {eta:.0f} s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.stop()
