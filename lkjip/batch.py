@@ -63,6 +63,8 @@ def run_one(task: Task, limits: Limits, process: Callable) -> dict:
         signal.setitimer(signal.ITIMER_REAL, limits.doc_timeout_s)
     try:
         return process(Path(task[0]), task[1], task[2])
+    except DocumentTimeout:
+        return failed_result(task, f"time limit of {limits.doc_timeout_s:g} s exceeded while reading the document")
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
