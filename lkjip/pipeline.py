@@ -15,7 +15,6 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import asdict
 from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +33,7 @@ from lkjip.understand import DocContext, understand
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 # Sub-commands beyond ingest: each module has register(subparsers), which adds its parser and
 # sets a `handler(args) -> exit code` default on it.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["lkjip.query"]
 
 
 def collect_paths(paths: Iterable[str]) -> list[Path]:
@@ -119,9 +118,9 @@ def _fill(doc: RawDocument, row: dict, parts: dict, matcher: Optional[IndicatorM
             name, ind_id, score = names.get(f.indicator_raw, (None, None, None))
             parts["indicators"].append(dict(common, table_id=r.table_id, table_kind=r.kind, indicator_name=name,
                                             indicator_id=ind_id, match_score=score, text_source=source,
-                                            **asdict(f)))
+                                            **vars(f)))
         for b in r.budgets:
-            parts["budgets"].append(dict(common, table_id=r.table_id, text_source=source, **asdict(b)))
+            parts["budgets"].append(dict(common, table_id=r.table_id, text_source=source, **vars(b)))
     row.update(n_tables=len(parts["tables"]), n_indicator_values=len(parts["indicators"]),
                n_budget_rows=len(parts["budgets"]))
 

@@ -144,14 +144,16 @@ class Dataset:
 
 
 def _atomic_write(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file under a hidden temporary name, fsync it and rename it into place."""
+    """Write a Parquet file under a hidden temporary name and rename it into place.
+
+    The rename makes the file appear whole or not at all for a killed process; no fsync, which
+    would cost more than the extraction itself on slow disks (power loss is the file system's job).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -170,16 +170,17 @@ def indicator_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[
     has_units = any(UNIT_ROW.match(r.text(c.index)) for r in rows for c in cols if c.role in ("indikator", "uraian"))
     facts: list[IndicatorFact] = []
     last_indicator = ""
+    # each value column belongs to the nearest indicator (else name) and sasaran columns to its left
+    ind_of = {c.index: _left(cols, c.index, ("indikator",)) or _left(cols, c.index, NAME_ROLES) for c in value_cols}
+    sas_of = {c.index: _left(cols, c.index, ("sasaran", "tujuan")) for c in value_cols}
     for ri, row in enumerate(rows):
         for col in value_cols:
             cell = row.cells[col.index]
             if not cell.text:
                 continue
-            ind_col = _left(cols, col.index, ("indikator",)) or _left(cols, col.index, NAME_ROLES)
+            ind_col = ind_of[col.index]
             ind = row.value_text(ind_col.index) if ind_col else ""
-            if ind_col is not None and col.index == min(c.index for c in value_cols):
-                pass
-            sas_col = _left(cols, col.index, ("sasaran", "tujuan"))
+            sas_col = sas_of[col.index]
             sasaran = row.value_text(sas_col.index) if sas_col else ""
             measure, comparator = col.measure, col.comparator
             if has_units and UNIT_ROW.match(ind):
