@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import signal
 import os
 import sys
 import time
@@ -25,6 +26,7 @@ from lkjip.batch import Limits, Progress, Task, run_dask, run_local, run_one
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
+from lkjip.canonical import relabel
 from lkjip.normalize.metadata import extract_metadata
 from lkjip.schema import SCHEMA_VERSION
 from lkjip.store import Dataset
@@ -33,7 +35,7 @@ from lkjip.understand import DocContext, understand
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 # Sub-commands beyond ingest: each module has register(subparsers), which adds its parser and
 # sets a `handler(args) -> exit code` default on it.
-COMMAND_MODULES: list[str] = ["lkjip.query"]
+COMMAND_MODULES: list[str] = ["lkjip.canonical", "lkjip.query"]
 
 
 def collect_paths(paths: Iterable[str]) -> list[Path]:
@@ -157,7 +159,7 @@ def plan(files: list[Path], ds: Dataset, force: bool) -> tuple[list[Task], int]:
 
 def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, log=print,
            executor: str = "local", scheduler: Optional[str] = None, limits: Limits = Limits(),
-           progress_stream=None) -> dict:
+           progress_stream=None, aliases: Optional[Path] = None) -> dict:
     """Ingest reports into the dataset at ``out``; returns counts for the summary."""
     files = collect_paths(paths)
     ds = Dataset(out)
@@ -193,6 +195,8 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
                 log(f"failed: {doc['source_file']}: {doc.get('error')}")
     finally:
         bar.close()
+    if stats["ingested"]:
+        relabel(ds, IndicatorMatcher(aliases=aliases) if aliases else None)
     return stats
 
 
@@ -214,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="parallel worker processes (default: the machine's cores)")
     ing.add_argument("--force", action="store_true", help="re-extract documents already in the dataset")
+    ing.add_argument("--aliases", type=Path, metavar="FILE",
+                     help="your indicator alias YAML (extends/overrides the catalogue; see `lkjip indicators`)")
     ing.add_argument("--executor", choices=("local", "dask"), default="local",
                      help="local process pool (default) or a Dask distributed cluster (needs --scheduler)")
     ing.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
@@ -236,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``lkjip`` command."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `lkjip ... | head` ends quietly
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -266,7 +274,7 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         parser.error(str(exc))
     try:
         stats = ingest(args.paths, args.out, args.workers, args.force, log=lambda m: print(m, file=sys.stderr),
-                       executor=args.executor, scheduler=args.scheduler, limits=limits)
+                       executor=args.executor, scheduler=args.scheduler, limits=limits, aliases=args.aliases)
     except FileNotFoundError as exc:
         print(f"lkjip: {exc}. Give report files or folders, e.g. `lkjip ingest data/raw`.", file=sys.stderr)
         return EXIT_USAGE
