@@ -25,7 +25,7 @@ INDICATORS = pa.schema([
     ("doc_id", _s), ("table_id", _s), ("row_index", _i), ("page", _i), ("line", _i),
     ("kecamatan", _s), ("kabupaten_kota", _s), ("report_year", _i), ("table_kind", _s), ("level", _s),
     ("sasaran", _s), ("indicator_raw", _s), ("indicator_name", _s), ("indicator_id", _s), ("match_score", _f),
-    ("year", _i), ("measure", _s), ("comparator", _s), ("value", _f), ("value_raw", _s), ("unit", _s),
+    ("year", _i), ("measure", _s), ("comparator", _s), ("period", _s), ("value", _f), ("value_raw", _s), ("unit", _s),
     ("grade", _s), ("text_source", _s),
 ])
 

@@ -49,6 +49,7 @@ class IndicatorFact:
     year: Optional[int]
     measure: str
     comparator: Optional[str]
+    period: Optional[str]
     value: Optional[float]
     value_raw: str
     unit: Optional[str]
@@ -173,6 +174,7 @@ def indicator_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[
     # each value column belongs to the nearest indicator (else name) and sasaran columns to its left
     ind_of = {c.index: _left(cols, c.index, ("indikator",)) or _left(cols, c.index, NAME_ROLES) for c in value_cols}
     sas_of = {c.index: _left(cols, c.index, ("sasaran", "tujuan")) for c in value_cols}
+    name_of = {c.index: _left(cols, c.index, ("kegiatan", "program", "uraian")) for c in value_cols}
     for ri, row in enumerate(rows):
         for col in value_cols:
             cell = row.cells[col.index]
@@ -180,6 +182,8 @@ def indicator_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[
                 continue
             ind_col = ind_of[col.index]
             ind = row.value_text(ind_col.index) if ind_col else ""
+            if not ind and name_of[col.index] is not None:  # a program line with no indicator of its own
+                ind = row.text(name_of[col.index].index)
             sas_col = sas_of[col.index]
             sasaran = row.value_text(sas_col.index) if sas_col else ""
             measure, comparator = col.measure, col.comparator
@@ -202,7 +206,7 @@ def indicator_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[
                 facts.append(IndicatorFact(
                     row_index=ri, page=cell.page or row.page, line=cell.line or row.line,
                     level=_level(row, header, ind_col, sasaran), sasaran=sasaran or None,
-                    indicator_raw=ind, year=year, measure=m, comparator=comparator,
+                    indicator_raw=ind, year=year, measure=m, comparator=comparator, period=col.period,
                     value=p.value, value_raw=cell.raw.strip() if m == measure else raw, unit=_unit(p, col),
                     grade=p.grade))
     return facts

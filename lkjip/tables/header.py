@@ -38,6 +38,7 @@ class Column:
     unit: Optional[str] = None
     comparator: Optional[str] = None
     group: str = ""  # the spanning label above the column, '' if none
+    period: Optional[str] = None  # part of the year: 'Triwulan II', 'Semester I'
 
 
 @dataclass
@@ -64,22 +65,26 @@ def is_colnum_row(texts: list[str]) -> bool:
     return steps >= (len(nums) - 1) * 0.6
 
 
-def _is_header_cell(text: str) -> bool:
-    """A cell that may sit in a header: a label, a year, a unit, a column number or a formula."""
+def _is_header_cell(text: str, first: bool = False) -> bool:
+    """A cell that may sit in a header: a label, a year, a unit, a column number or a formula.
+
+    Labels are short; the first header row may carry a longer one that names a column kind
+    ('Indikator Kinerja Program (Outcome)/Indikator Kinerja Kegiatan (Output)').
+    """
     t = text.strip()
     if not t:
         return True
     if ONLY_YEAR.match(t) or UNIT_TOKEN.match(t) or FORMULA.match(t) or COLNUM.match(t):
         return True
-    if len(t) > 60 or looks_numeric(t):
+    if looks_numeric(t):
         return False
-    return True
+    return len(t) <= 60 or (first and len(t) <= 100 and bool(HEADER_WORDS.search(t)))
 
 
 def is_header_row(texts: list[str], first: bool) -> bool:
     """A row that belongs to the header (the first one must name at least one column kind)."""
     vals = [t for t in texts if t.strip()]
-    if not vals or not all(_is_header_cell(t) for t in vals):
+    if not vals or not all(_is_header_cell(t, first) for t in vals):
         return False
     if is_colnum_row(texts):
         return True
@@ -100,6 +105,23 @@ def count_header_rows(rows: list[list[str]], limit: int = 5) -> int:
     if n and n == len(rows):  # a header with no data: a legend or an empty table
         return n
     return n
+
+
+PERIOD_KIND = re.compile(r"\b(triwulan|tw|semester|smt)\b", re.I)
+ROMAN = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_of(parts: list[str]) -> Optional[str]:
+    """The quarter or half a column's header names ('Triwulan' above 'II' -> 'Triwulan II')."""
+    kind = next((m.group(1).lower() for p in parts for m in [PERIOD_KIND.search(p)] if m), None)
+    if not kind:
+        return None
+    for p in parts:
+        t = p.strip().lower().rstrip(".")
+        m = re.fullmatch(r"(?:triwulan|tw|semester|smt)?\s*(iv|iii|ii|i|[1-4])", t)
+        if m:
+            return f"{'Semester' if kind in ('semester', 'smt') else 'Triwulan'} {ROMAN[m.group(1)]}"
+    return None
 
 
 def _spans(row: list[str], below: list[list[str]], width: int) -> list[str]:
@@ -162,7 +184,7 @@ def analyse_header(rows: list[list[str]], n_header: int, width: int, has_value: 
         label = " ".join(parts)
         top = spread[0][i].strip() if len(spread) > 1 else ""
         group = top if top and len(parts) > 1 and parts[0] == top else ""
-        col = Column(index=i, label=label, group=group)
+        col = Column(index=i, label=label, group=group, period=period_of(parts))
         if years[i] is None:
             m = YEAR.search(label)
             if m and not re.search(r"\d{4}\s*[-–]\s*\d{4}", label):
@@ -174,9 +196,9 @@ def analyse_header(rows: list[list[str]], n_header: int, width: int, has_value: 
 
 _ROLE_RULES = [
     ("no", re.compile(r"^(no|nomor|no\s*urut|kode|kode rekening)\.?$", re.I)),
+    ("indikator", re.compile(r"indikator", re.I)),
     ("keterangan", re.compile(r"keterangan|permasalahan|rencana|tindak\s*lanjut|monitoring|langkah|output|waktu|"
                               r"status|sumber|penanggung|penjelasan|analisa|analisis|catatan|faktor", re.I)),
-    ("indikator", re.compile(r"indikator", re.I)),
     ("satuan", re.compile(r"^satuan$", re.I)),
     ("program", re.compile(r"^program\b", re.I)),
     ("kegiatan", re.compile(r"kegiatan", re.I)),
@@ -222,7 +244,7 @@ def measure_of(label: str, group: str = "") -> Optional[str]:
     if _MONEY_GROUP.search(g) or re.search(r"\b(anggaran|alokasi|pagu|dpa|rp)\b", sub):
         if re.search(r"capaian|%|penyerapan|persen|serapan", sub):
             return "capaian_anggaran"
-        if "realisasi" in sub:
+        if "realisasi" in sub or ("realisasi" in g and not re.search(r"anggaran|alokasi|pagu|dpa|target", sub)):
             return "realisasi_anggaran"
         if re.search(r"anggaran|alokasi|pagu|dpa|target|rp", sub) or ONLY_YEAR.match(sub):
             return "anggaran"
