@@ -7,6 +7,7 @@ Reports documents/s, lines/s (text) or pages/s (PDF) and the peak resident memor
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -30,7 +31,8 @@ def main() -> None:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            ingest(args.paths, Path(out), workers=args.workers, log=lambda m: None)
+            with open(os.devnull, "w") as quiet:
+                ingest(args.paths, Path(out), workers=args.workers, log=lambda m: None, progress_stream=quiet)
             times.append(time.perf_counter() - t0)
             pages = int(pd.read_parquet(Path(out) / "documents").n_pages.fillna(0).sum())
     best = min(times)
