@@ -7,6 +7,7 @@ again one at a time, and the one that kills its worker again is recorded as fail
 """
 from __future__ import annotations
 
+import multiprocessing
 import resource
 import signal
 import sys
@@ -80,6 +81,16 @@ def failed_result(task: Task, reason: str) -> dict:
             "tables": [], "indicators": [], "budgets": [], "findings": []}
 
 
+def _context():
+    """Workers forked from a server that has imported lkjip once: cheap to start and to replace.
+
+    (Recycling workers rules out plain fork; spawn would re-import everything for each worker.)
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["lkjip.pipeline"])
+    return ctx
+
+
 def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callable) -> Iterator[dict]:
     """Results of ``worker_fn(task, limits)`` over a process pool, in completion order."""
     queue = deque(tasks)
@@ -90,7 +101,7 @@ def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callab
         n = 1 if solo else workers
         window = 1 if solo else 2 * n  # alone, a dying worker names its document
         with ProcessPoolExecutor(max_workers=n, initializer=init_worker, initargs=(limits.worker_memory_mb,),
-                                 max_tasks_per_child=limits.tasks_per_worker) as pool:
+                                 max_tasks_per_child=limits.tasks_per_worker, mp_context=_context()) as pool:
             inflight = {}
             broken = False
             while (source or inflight) and not broken:
