@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from lkjip.normalize.indicators import (IndicatorMatcher, assign_indicator_ids, catalogue_rows,
                                         unmatched_clusters)
-from lkjip.store import Dataset, _atomic_write
+from lkjip.store import Dataset, _atomic_write, _conform
 from lkjip.schema import INDICATORS
 
 ID_COLUMNS = ("indicator_name", "indicator_id", "match_score")
@@ -40,7 +40,7 @@ def relabel(ds: Dataset, matcher: Optional[IndicatorMatcher] = None) -> int:
     ids = assign_indicator_ids(counts, matcher)
     rewritten = 0
     for f in ds.files("indicators"):
-        t = pq.read_table(f, schema=INDICATORS)
+        t = _conform(pq.read_table(f), INDICATORS)
         raws = t["indicator_raw"].to_pylist()
         new = [ids.get(r or "", (None, None, None)) for r in raws]
         cols = {c: [n[k] for n in new] for k, c in enumerate(ID_COLUMNS)}

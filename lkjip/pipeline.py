@@ -26,6 +26,7 @@ from lkjip.batch import Limits, Progress, Task, run_dask, run_local, run_one
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
+from lkjip.audit import audit_document, dataset_findings, prose_of, read_frames, write_dataset_findings
 from lkjip.canonical import relabel
 from lkjip.normalize.metadata import extract_metadata
 from lkjip.schema import SCHEMA_VERSION
@@ -35,7 +36,7 @@ from lkjip.understand import DocContext, understand
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 # Sub-commands beyond ingest: each module has register(subparsers), which adds its parser and
 # sets a `handler(args) -> exit code` default on it.
-COMMAND_MODULES: list[str] = ["lkjip.canonical", "lkjip.query"]
+COMMAND_MODULES: list[str] = ["lkjip.canonical", "lkjip.query", "lkjip.audit.cli"]
 
 
 def collect_paths(paths: Iterable[str]) -> list[Path]:
@@ -123,8 +124,10 @@ def _fill(doc: RawDocument, row: dict, parts: dict, matcher: Optional[IndicatorM
                                             **vars(f)))
         for b in r.budgets:
             parts["budgets"].append(dict(common, table_id=r.table_id, text_source=source, **vars(b)))
+    parts["findings"] = audit_document(parts["indicators"], parts["budgets"], parts["tables"], prose_of(doc),
+                                       doc_id=doc_id)
     row.update(n_tables=len(parts["tables"]), n_indicator_values=len(parts["indicators"]),
-               n_budget_rows=len(parts["budgets"]))
+               n_budget_rows=len(parts["budgets"]), n_findings=len(parts["findings"]))
 
 
 def work(task: Task, limits: Limits, out: str) -> dict:
@@ -197,6 +200,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
         bar.close()
     if stats["ingested"]:
         relabel(ds, IndicatorMatcher(aliases=aliases) if aliases else None)
+        write_dataset_findings(out, dataset_findings(read_frames(out)))  # across documents
     return stats
 
 

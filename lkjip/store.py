@@ -31,6 +31,9 @@ SORT_KEYS = {"documents": ["report_year", "kabupaten_kota", "kecamatan", "doc_id
              "budgets": ["report_year", "kabupaten_kota", "kecamatan", "doc_id", "table_id", "row_index"],
              "findings": ["doc_id", "table_id", "line"]}
 COMPACT_TMP = ".compact-tmp"
+# rows about the dataset as a whole (cross-document findings), recomputed after every ingest:
+# not a document's part, so neither swept as an orphan nor folded into the yearly files
+DATASET_PART = "part-dataset.parquet"
 
 
 class Dataset:
@@ -49,7 +52,7 @@ class Dataset:
         committed = set(self.documents()["doc_id"])
         for name in PARTS:
             for part in (self.root / name).glob("part-*.parquet"):
-                if part.stem[len("part-"):] not in committed:
+                if part.name != DATASET_PART and part.stem[len("part-"):] not in committed:
                     part.unlink(missing_ok=True)  # written by a run killed before its commit
 
     def _part(self, name: str, doc_id: str) -> Path:
@@ -62,12 +65,15 @@ class Dataset:
         return sorted(f for f in folder.glob("*.parquet") if not f.name.startswith((".", "_"))) \
             if folder.exists() else []
 
-    def read(self, name: str) -> pa.Table:
-        """One table of the dataset, whole (empty with the contract's columns if none)."""
-        files = self.files(name)
+    def read(self, name: str, documents_only: bool = False) -> pa.Table:
+        """One table of the dataset, whole (empty with the contract's columns if none).
+
+        ``documents_only`` leaves out the dataset-level rows (:data:`DATASET_PART`).
+        """
+        files = [f for f in self.files(name) if not (documents_only and f.name == DATASET_PART)]
         if not files:
             return SCHEMAS[name].empty_table()
-        return pa.concat_tables([pq.read_table(f, schema=SCHEMAS[name]) for f in files])
+        return pa.concat_tables([_conform(pq.read_table(f), SCHEMAS[name]) for f in files])
 
     def documents(self) -> pd.DataFrame:
         """The committed documents."""
@@ -92,7 +98,7 @@ class Dataset:
                 self._part(name, doc_id).unlink(missing_ok=True)
             for f in self.files(name):
                 if f.name.startswith("year-"):
-                    t = pq.read_table(f, schema=SCHEMAS[name])
+                    t = _conform(pq.read_table(f), SCHEMAS[name])
                     keep = pc.invert(pc.is_in(t["doc_id"], value_set=pa.array(sorted(ids))))
                     if pc.sum(keep).as_py() != len(t):
                         _atomic_write(t.filter(keep), f)
@@ -106,10 +112,12 @@ class Dataset:
         shutil.rmtree(tmp, ignore_errors=True)
         counts = {}
         for name in NAMES:
-            t = self.read(name)
+            t = self.read(name, documents_only=True)
             counts[name] = len(t)
             years = pa.array([year_of.get(d) for d in t["doc_id"].to_pylist()], type=pa.int64())
             (tmp / name).mkdir(parents=True)
+            if (self.root / name / DATASET_PART).exists():
+                shutil.copy2(self.root / name / DATASET_PART, tmp / name / DATASET_PART)
             if not len(t):  # an empty table keeps one file, so that readers still see its columns
                 pq.write_table(t, tmp / name / "year-unknown.parquet")
             for year in sorted(set(years.to_pylist()), key=lambda y: (y is None, y or 0)):
@@ -141,6 +149,13 @@ class Dataset:
             os.replace(new, cur)
             shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A file's table in the current schema: columns it predates added as nulls, extra ones dropped."""
+    cols = [table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+            for f in schema]
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def _atomic_write(table: pa.Table, path: Path) -> None:

@@ -1,0 +1,628 @@
+"""OCR for scanned pages: decide which pages need it, prepare the image, read words with boxes.
+
+The engine is Tesseract 5 through ``tesserocr`` (chosen by measurement, see ``docs/ocr.md``);
+RapidOCR is kept as an alternative engine for comparison. Nothing is downloaded at run time:
+Tesseract's language data comes from the Debian packages that ``scripts/ci_ocr_deps.sh`` installs.
+
+Flow for one page: :func:`render_page` (pypdfium2, at the resolution of the page's scan image) →
+:func:`prepare` (grayscale, upsample low-resolution scans, orientation, deskew, denoise, ruled
+lines removed) → :func:`ocr_words`, whose :class:`OcrWord` boxes are in PDF points of the upright,
+deskewed page (``top`` measured from the top edge), exactly like pdfplumber words.
+:func:`ocr_page` runs all of it; :func:`page_needs_ocr` says which pages want it.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Iterable, Optional
+
+__all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
+           "prepare", "estimate_skew", "detect_orientation", "remove_rules", "ocr_words", "render_page",
+           "ocr_page", "engine_available"]
+
+MISSING = "OCR engine not installed: run scripts/ci_ocr_deps.sh"
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata", "/opt/homebrew/share/tessdata")
+
+
+class OcrEngineMissing(RuntimeError):
+    """The OCR engine or its language data is not installed."""
+
+
+@dataclass
+class OcrSettings:
+    """How pages are chosen, prepared and read; validated on creation (``ValueError``)."""
+
+    engine: str = "tesseract"  # 'tesseract' | 'rapidocr'
+    lang: str = "ind+eng"  # Tesseract languages; the Debian 'ind' model alone misreads % (100% → 100Y6)
+    psm: int = 3  # Tesseract page segmentation mode (3 = automatic layout)
+    tessdata: Optional[str] = None  # folder of *.traineddata; None = TESSDATA_PREFIX or the Debian path
+    min_dpi: float = 250.0  # images below this resolution are upsampled ...
+    target_dpi: float = 300.0  # ... to this one
+    max_render_dpi: float = 400.0  # a page is rendered at its scan's resolution, capped here
+    default_dpi: float = 300.0  # render resolution of a page without a scan image
+    deskew: bool = True
+    max_skew: float = 5.0  # degrees searched either way
+    min_skew: float = 0.05  # smaller estimates are left alone
+    orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD)
+    min_orientation_conf: float = 2.0  # OSD confidence needed to turn a page
+    denoise: bool = True  # 3x3 median filter (speckle)
+    remove_rules: bool = True  # erase long ruled lines before recognition (they read as | l 1)
+    min_rule_len: float = 0.5  # inches: dark runs at least this long are rules
+    min_confidence: float = 0.0  # words below this confidence (0-100) are dropped
+    # page_needs_ocr
+    min_text_chars: int = 20  # fewer usable chars over a scan image: the text layer is not usable
+    min_good_share: float = 0.7  # share of letters/digits/punctuation a usable layer has at least
+    scan_coverage: float = 0.5  # page share images cover for a page with some text to count as scanned
+    blank_coverage: float = 0.25  # ... and for a page without text (less is a blank page, not a scan)
+    ocr_invisible: bool = True  # an invisible-only text layer (render mode 3) over a scan is re-read
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("tesseract", "rapidocr"):
+            raise ValueError(f"OcrSettings.engine must be 'tesseract' or 'rapidocr', got {self.engine!r}")
+        if not isinstance(self.lang, str) or not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", self.lang):
+            raise ValueError(f"OcrSettings.lang must look like 'ind' or 'ind+eng', got {self.lang!r}")
+        if not isinstance(self.psm, int) or isinstance(self.psm, bool) or not 0 <= self.psm <= 13:
+            raise ValueError(f"OcrSettings.psm must be an integer 0-13, got {self.psm!r}")
+        if self.tessdata is not None and not isinstance(self.tessdata, str):
+            raise ValueError(f"OcrSettings.tessdata must be a folder path or None, got {self.tessdata!r}")
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.type in ("bool",) and not isinstance(v, bool):
+                raise ValueError(f"OcrSettings.{f.name} must be True or False, got {v!r}")
+            if f.type in ("float", "int") and (not isinstance(v, (int, float)) or isinstance(v, bool)
+                                               or not math.isfinite(v) or v < 0):
+                raise ValueError(f"OcrSettings.{f.name} must be a finite number >= 0, got {v!r}")
+        for name in ("min_dpi", "target_dpi", "max_render_dpi", "default_dpi", "max_skew", "min_rule_len"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"OcrSettings.{name} must be positive, got {getattr(self, name)!r}")
+        if self.target_dpi < self.min_dpi:
+            raise ValueError("OcrSettings.target_dpi must be at least min_dpi")
+        if self.max_skew > 45:
+            raise ValueError("OcrSettings.max_skew must be at most 45 degrees")
+        if self.min_confidence > 100:
+            raise ValueError("OcrSettings.min_confidence must be at most 100")
+        for name in ("min_good_share", "scan_coverage", "blank_coverage"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"OcrSettings.{name} must be in (0, 1], got {getattr(self, name)!r}")
+
+
+@dataclass
+class OcrWord:
+    """A word read by OCR: text, box in PDF points of the upright page (top from the top edge), 0-100."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float
+
+
+class OcrPage(list):
+    """The words of one OCR'd page (a list of :class:`OcrWord`) plus what preparation found."""
+
+    def __init__(self, words: Iterable[OcrWord] = (), width: float = 0.0, height: float = 0.0,
+                 rotation: int = 0, skew: float = 0.0, dpi: float = 0.0):
+        super().__init__(words)
+        self.width, self.height = width, height  # upright page size in points (swapped if turned 90/270)
+        self.rotation, self.skew, self.dpi = rotation, skew, dpi  # degrees turned clockwise, deskewed by, image dpi
+
+
+# --------------------------------------------------------------------------------------------
+# which pages need OCR
+
+_CID = re.compile(r"\(cid:\d+\)")
+_TR = re.compile(rb"(?<![\w.])([0-7])\s+Tr\b")
+_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+_NUMBERISH = re.compile(r"[\d.,%/+\-–:]+|[A-Za-z]{1,3}[-.]?\d+|\d+[-.]?[A-Za-z]{1,3}")
+_LETTERS = re.compile(r"[^\W\d_]+(?:[-'’./][^\W\d_]+)*")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]|[^\x00-\x7f]")
+_CONS_RUN = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{5,}")
+
+
+def _char_good(ch: str) -> bool:
+    """A char that belongs to readable text (letter, digit, punctuation, symbol; no PUA/control/U+FFFD)."""
+    if not ch or ch == "\ufffd":
+        return False
+    cat = unicodedata.category(ch)
+    return cat[0] in "LNPS" and cat != "Co"
+
+
+def _plausible(token: str) -> Optional[bool]:
+    """Whether a token looks like a word or number of real text; None when too short to tell."""
+    t = _EDGE_PUNCT.sub("", token)
+    if len(t) < 4:
+        return None
+    if _NUMBERISH.fullmatch(t):
+        return True
+    if not _LETTERS.fullmatch(t):
+        return False  # letters mixed with digits or symbols inside: '3HPHULQWDK', 'D#Q'
+    core = t.replace("-", "").replace("'", "").replace("’", "").replace(".", "").replace("/", "")
+    if not _VOWEL.search(core) or _CONS_RUN.search(core):
+        return False
+    return core.islower() or core.isupper() or core[:1].isupper() and core[1:].islower() or len(core) > 12
+
+
+def text_layer_needs_ocr(words: Iterable[str], image_coverage: float = 0.0, invisible_only: bool = False,
+                         settings: OcrSettings | None = None) -> bool:
+    """Decide from a page's word texts, scan-image coverage (0-1) and render modes whether to OCR it."""
+    s = settings or OcrSettings()
+    n_ink = good = 0
+    verdicts = []
+    for w in words:
+        w = _CID.sub("\ufffd", w or "")
+        for ch in w:
+            if not ch.isspace():
+                n_ink += 1
+                good += _char_good(ch)
+        v = _plausible(w)
+        if v is not None:
+            verdicts.append(v)
+    scanned = image_coverage >= s.scan_coverage
+    if n_ink == 0:
+        return image_coverage >= s.blank_coverage
+    if good < s.min_good_share * n_ink:
+        return True  # garbage layer: unmapped glyphs '(cid:12)', private-use codes, controls
+    if len(verdicts) >= 8 and sum(verdicts) < s.min_good_share * len(verdicts):
+        return True  # garbage layer: letters from a wrong font mapping ('/DSRUDQ .LQHUMD')
+    if scanned and good < s.min_text_chars:
+        return True  # a stamp or page number over a scanned page
+    return bool(scanned and invisible_only and s.ocr_invisible)
+
+
+def _image_coverage(page) -> float:
+    """Share of a pdfplumber page covered by its images (clipped to the page)."""
+    w, h = float(page.width), float(page.height)
+    area = w * h or 1.0
+    cover = 0.0
+    for im in page.images:
+        x0, x1 = max(float(im["x0"]), 0.0), min(float(im["x1"]), w)
+        t, b = max(float(im["top"]), 0.0), min(float(im["bottom"]), h)
+        cover += max(0.0, x1 - x0) * max(0.0, b - t)
+    return min(cover / area, 1.0)
+
+
+def _render_modes(page) -> set[int]:
+    """Text render modes (Tr operator) set in the page's content streams."""
+    modes: set[int] = set()
+    try:
+        from pdfminer.pdftypes import resolve1, stream_value
+        contents = resolve1(page.page_obj.attrs.get("Contents"))
+        items = contents if isinstance(contents, list) else [contents]
+        for c in items:
+            if c is None:
+                continue
+            data = stream_value(c).get_data()
+            modes.update(int(m) for m in _TR.findall(data))
+    except Exception:  # unreadable streams: assume visible text
+        return set()
+    return modes
+
+
+def page_needs_ocr(page, settings: OcrSettings | None = None) -> bool:
+    """True when a pdfplumber page has no usable text layer: no chars, garbage, or invisible text over a scan."""
+    s = settings or OcrSettings()
+    cover = _image_coverage(page)
+    if not page.chars:
+        return text_layer_needs_ocr([], cover, False, s)
+    # overprinted glyphs (fake bold) are one letter, as in the PDF reader
+    words = [w["text"] for w in page.dedupe_chars(tolerance=1).extract_words(keep_blank_chars=False)]
+    invisible = False
+    if cover >= s.scan_coverage:
+        modes = _render_modes(page)
+        invisible = bool(modes) and modes <= {3, 7}
+    return text_layer_needs_ocr(words, cover, invisible, s)
+
+
+# --------------------------------------------------------------------------------------------
+# image preparation
+
+
+def _gray(image):
+    """The image as 8-bit grayscale ('1', 'P', 'RGB', 'RGBA', 'I;16' ... → 'L')."""
+    if image.mode == "L":
+        return image
+    if image.mode in ("RGBA", "LA", "P"):
+        from PIL import Image
+        rgba = image.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(bg, rgba).convert("L")
+    if image.mode.startswith("I"):
+        import numpy as np
+        from PIL import Image
+        a = np.asarray(image, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) * (255.0 / (hi - lo or 1.0))
+        return Image.fromarray(a.astype("uint8"), "L")
+    return image.convert("L")
+
+
+def _dpi(image, default: float) -> float:
+    """The image's resolution from its ``info['dpi']``, else ``default``."""
+    d = image.info.get("dpi")
+    try:
+        v = float(d[0] if isinstance(d, (tuple, list)) else d)
+    except (TypeError, ValueError, IndexError):
+        return default
+    return v if 20 <= v <= 2400 else default
+
+
+def _otsu(a) -> int:
+    """Otsu's threshold of a uint8 array."""
+    import numpy as np
+    hist = np.bincount(a.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum() or 1.0
+    w0 = np.cumsum(hist)
+    m = np.cumsum(hist * np.arange(256))
+    mt = m[-1]
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mt * w0 / total - m) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = 0
+    return int(np.argmax(between))
+
+
+def _ink(gray, width: int = 1000):
+    """Binary ink mask (True = dark) of a grayscale image shrunk to about ``width`` pixels, and the factor."""
+    import numpy as np
+    from PIL import Image
+    f = min(1.0, width / max(gray.width, 1))
+    small = gray if f >= 1.0 else gray.resize((max(1, round(gray.width * f)), max(1, round(gray.height * f))),
+                                              Image.BILINEAR)
+    a = np.asarray(small, dtype=np.uint8)
+    thr = _otsu(a)
+    if thr >= 250 or a.min() > 200:  # blank page
+        return np.zeros(a.shape, dtype=bool), f
+    return a <= thr, f
+
+
+def estimate_skew(image, max_skew: float = 5.0) -> float:
+    """Skew of the text lines in degrees (counter-clockwise positive), by projection profiles."""
+    import numpy as np
+    gray = _gray(image)
+    ink, _ = _ink(gray, 1200)
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 50:
+        return 0.0
+    if len(ys) > 400_000:
+        pick = np.random.default_rng(0).choice(len(ys), 400_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys = ys.astype(np.float64)
+    xs = xs.astype(np.float64) - ink.shape[1] / 2.0
+    n = ink.shape[0] + ink.shape[1] + 2
+
+    def score(deg: float) -> float:
+        # rows of a page turned by `deg` counter-clockwise: y' = y + x*tan(deg) (y points down)
+        r = np.rint(ys + xs * math.tan(math.radians(deg))).astype(np.int64) + ink.shape[1]
+        h = np.bincount(r, minlength=n).astype(np.float64)
+        return float(np.dot(h, h))
+
+    coarse = np.arange(-max_skew, max_skew + 1e-9, 0.25)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.3, best + 0.3 + 1e-9, 0.02)
+    best = max(fine, key=score)
+    return float(round(best, 2))
+
+
+def _rotate(gray, deg: float):
+    """Turn a grayscale image by ``deg`` degrees counter-clockwise about its centre, white fill, same size."""
+    from PIL import Image
+    return gray.rotate(deg, resample=Image.BILINEAR, expand=False, fillcolor=255)
+
+
+def remove_rules(gray, dpi: float, min_len_in: float = 0.5):
+    """Erase long horizontal and vertical dark runs (table rules) from a grayscale image."""
+    import numpy as np
+    from PIL import Image
+    a = np.asarray(gray, dtype=np.uint8)
+    thr = _otsu(a)
+    if thr >= 250:
+        return gray
+    ink = a <= thr
+    L = max(10, int(round(min_len_in * dpi)))
+    mask = _long_runs(ink, L, axis=1) | _long_runs(ink, L, axis=0)
+    if not mask.any():
+        return gray
+    # widen the mask by a pixel so anti-aliased edges of the rule go too
+    grown = mask.copy()
+    grown[1:, :] |= mask[:-1, :]
+    grown[:-1, :] |= mask[1:, :]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    out = a.copy()
+    out[grown] = 255
+    return Image.fromarray(out, "L")
+
+
+def _long_runs(ink, L: int, axis: int):
+    """Pixels that lie in a run of at least ``L`` ink pixels along ``axis`` (a 1-D morphological opening)."""
+    import numpy as np
+    a = ink if axis == 1 else ink.T
+    h, w = a.shape
+    if w < L:
+        return np.zeros(ink.shape, dtype=bool)
+    c = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(a, axis=1, out=c[:, 1:])
+    full = (c[:, L:] - c[:, :-L]) == L  # erosion: the window starting at x is all ink (w-L+1 columns)
+    if not full.any():
+        return np.zeros(ink.shape, dtype=bool)
+    # dilation: x is covered when a full window starts in [x-L+1, x]
+    p = np.zeros((h, w + L), dtype=np.int32)
+    np.cumsum(full, axis=1, out=p[:, L:w + 1])
+    p[:, w + 1:] = p[:, w:w + 1]
+    covered = (p[:, L:L + w] - p[:, 0:w]) > 0
+    return covered if axis == 1 else covered.T
+
+
+def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int, float]:
+    """(degrees the page is turned clockwise: 0/90/180/270, confidence) by Tesseract OSD; (0, 0) if unsure."""
+    s = settings or OcrSettings()
+    gray = _gray(image)
+    api = _tess_api(s, osd=True)
+    # OSD wants ~300 dpi text; bigger images only cost time
+    from PIL import Image
+    f = min(1.0, 2000 / max(gray.width, gray.height))
+    img = gray if f >= 1.0 else gray.resize((round(gray.width * f), round(gray.height * f)), Image.BILINEAR)
+    api.SetImage(img)
+    try:
+        r = api.DetectOrientationScript()
+    except Exception:
+        r = None
+    api.Clear()
+    if not r:
+        return 0, 0.0
+    deg, conf = int(r.get("orient_deg", 0)) % 360, float(r.get("orient_conf", 0.0))
+    return deg, conf
+
+
+def prepare(image, settings: OcrSettings | None = None):
+    """Grayscale, upsample a low-resolution scan, turn upright, deskew, denoise and erase rules.
+
+    The result's ``info`` holds ``dpi``, ``ocr_rotation`` (clockwise degrees the page was turned)
+    and ``ocr_skew`` (degrees removed); its pixels map to page points by 72/dpi."""
+    from PIL import Image, ImageFilter
+    s = settings or OcrSettings()
+    dpi = _dpi(image, s.default_dpi)
+    gray = _gray(image)
+    if dpi < s.min_dpi:
+        f = s.target_dpi / dpi
+        gray = gray.resize((round(gray.width * f), round(gray.height * f)), Image.BICUBIC)
+        dpi = dpi * f
+    rotation = 0
+    if s.orientation and s.engine == "tesseract":
+        deg, conf = detect_orientation(gray, s)
+        if deg and conf >= s.min_orientation_conf:
+            gray = gray.rotate(deg, expand=True)  # OSD's clockwise turn undone by a counter-clockwise one
+            rotation = deg
+    skew = 0.0
+    if s.deskew:
+        skew = estimate_skew(gray, s.max_skew)
+        if abs(skew) >= s.min_skew:
+            gray = _rotate(gray, -skew)
+        else:
+            skew = 0.0
+    if s.denoise:
+        gray = gray.filter(ImageFilter.MedianFilter(3))
+    if s.remove_rules:
+        gray = remove_rules(gray, dpi, s.min_rule_len)
+    gray.info["dpi"] = (dpi, dpi)
+    gray.info["ocr_rotation"] = rotation
+    gray.info["ocr_skew"] = skew
+    return gray
+
+
+# --------------------------------------------------------------------------------------------
+# engines (one per thread: a worker runs one engine thread)
+
+_LOCAL = threading.local()
+
+
+def _tessdata(s: OcrSettings, langs: list[str]) -> str:
+    """The folder holding every needed traineddata file, or raise :class:`OcrEngineMissing`."""
+    cands = [s.tessdata] if s.tessdata else []
+    env = os.environ.get("TESSDATA_PREFIX")
+    if env:
+        cands += [env, os.path.join(env, "tessdata")]
+    cands += list(TESSDATA_DIRS)
+    for d in cands:
+        if d and all(Path(d, f"{l}.traineddata").is_file() for l in langs):
+            return d
+    raise OcrEngineMissing(f"{MISSING} (no {'/'.join(l + '.traineddata' for l in langs)} found)")
+
+
+def _tess_api(s: OcrSettings, osd: bool = False):
+    """This thread's Tesseract instance for the settings (created once, reused)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one engine thread per worker
+    try:
+        import tesserocr
+    except ImportError as e:
+        raise OcrEngineMissing(f"{MISSING} (python package tesserocr: {e})") from None
+    lang = "osd" if osd else s.lang
+    path = _tessdata(s, lang.split("+"))
+    key = ("tess", lang, path, 0 if osd else s.psm)
+    apis = getattr(_LOCAL, "apis", None)
+    if apis is None:
+        apis = _LOCAL.apis = {}
+    api = apis.get(key)
+    if api is None:
+        psm = tesserocr.PSM.OSD_ONLY if osd else s.psm
+        try:
+            api = tesserocr.PyTessBaseAPI(path=path.rstrip("/") + "/", lang=lang, psm=psm)
+        except RuntimeError as e:
+            raise OcrEngineMissing(f"{MISSING} ({e})") from None
+        apis[key] = api
+    return api
+
+
+def _rapid_engine():
+    """This thread's RapidOCR instance (models ship inside the wheel)."""
+    eng = getattr(_LOCAL, "rapid", None)
+    if eng is None:
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as e:
+            raise OcrEngineMissing(f"{MISSING} (python package rapidocr-onnxruntime: {e})") from None
+        eng = _LOCAL.rapid = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    return eng
+
+
+def engine_available(settings: OcrSettings | None = None) -> bool:
+    """True when the configured engine and its language data can be loaded."""
+    try:
+        if (settings or OcrSettings()).engine == "rapidocr":
+            _rapid_engine()
+        else:
+            _tess_api(settings or OcrSettings())
+        return True
+    except OcrEngineMissing:
+        return False
+
+
+def _tess_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, float, float]]:
+    """(text, x0, top, x1, bottom, conf) in pixels; top/bottom are the word's text line's."""
+    import tesserocr
+    api = _tess_api(s)
+    dpi = _dpi(gray, s.default_dpi)
+    api.SetImage(gray)
+    api.SetSourceResolution(int(round(dpi)))
+    api.Recognize()
+    out = []
+    ri = api.GetIterator()
+    W, L = tesserocr.RIL.WORD, tesserocr.RIL.TEXTLINE
+    line_box = None
+    if ri is not None and not ri.Empty(W):
+        while True:
+            if line_box is None or ri.IsAtBeginningOf(L):
+                line_box = ri.BoundingBox(L)
+            text = ri.GetUTF8Text(W)
+            box = ri.BoundingBox(W)
+            if text and text.strip() and box:
+                x0, y0, x1, y1 = box
+                lt, lb = (line_box[1], line_box[3]) if line_box else (y0, y1)
+                # the line's extent (like a font box) unless the word sticks out of it
+                out.append((text.strip(), x0, min(lt, y0), x1, max(lb, y1), float(ri.Confidence(W))))
+            if not ri.Next(W):
+                break
+    api.Clear()
+    return out
+
+
+def _rapid_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, float, float]]:
+    """(text, x0, top, x1, bottom, conf) in pixels: RapidOCR lines split at spaces, x by character share."""
+    import numpy as np
+    eng = _rapid_engine()
+    res, _ = eng(np.asarray(gray.convert("RGB")))
+    out = []
+    for box, text, conf in res or []:
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        n = len(text) or 1
+        pos = 0
+        for m in re.finditer(r"\S+", text):
+            a, b = m.start(), m.end()
+            out.append((m.group(), x0 + (x1 - x0) * a / n, top, x0 + (x1 - x0) * b / n, bottom, float(conf) * 100))
+            pos = b
+    return out
+
+
+def ocr_words(image, settings: OcrSettings | None = None) -> list[OcrWord]:
+    """Words of a prepared image with boxes in points (pixels × 72/dpi, dpi from ``image.info``)."""
+    s = settings or OcrSettings()
+    gray = _gray(image)
+    if gray is not image:
+        gray.info.update(image.info)
+    k = 72.0 / _dpi(image, s.default_dpi)
+    raw = _rapid_words(gray, s) if s.engine == "rapidocr" else _tess_words(gray, s)
+    words = []
+    for text, x0, top, x1, bottom, conf in raw:
+        if conf < s.min_confidence:
+            continue
+        conf = max(0.0, min(100.0, conf))
+        words.append(OcrWord(text, round(x0 * k, 2), round(top * k, 2), round(x1 * k, 2), round(bottom * k, 2),
+                             round(conf, 1)))
+    return words
+
+
+# --------------------------------------------------------------------------------------------
+# pages of a PDF
+
+
+def _pdfium_doc(pdf_page):
+    """A pypdfium2 document for a pdfplumber page's file (cached per thread and file)."""
+    import pypdfium2 as pdfium
+    pdf = pdf_page.pdf
+    src = getattr(pdf, "path", None) or getattr(getattr(pdf, "stream", None), "name", None)
+    cache = getattr(_LOCAL, "docs", None)
+    if cache is None:
+        cache = _LOCAL.docs = {}
+    key = (str(src), id(pdf)) if src else ("stream", id(pdf))
+    doc = cache.get(key)
+    if doc is None:
+        if src and Path(str(src)).is_file():
+            doc = pdfium.PdfDocument(str(src))
+        else:
+            stream = pdf.stream
+            pos = stream.tell()
+            stream.seek(0)
+            data = stream.read()
+            stream.seek(pos)
+            doc = pdfium.PdfDocument(data)
+        if len(cache) > 4:
+            cache.clear()
+        cache[key] = doc
+    return doc
+
+
+def _native_dpi(page) -> Optional[float]:
+    """Resolution of the largest image on a pypdfium2 page, or None."""
+    import pypdfium2.raw as raw
+    best, best_area = None, 0.0
+    try:
+        for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+            l, b, r, t = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
+            w_pt, h_pt = abs(r - l), abs(t - b)
+            pw, ph = obj.get_px_size()
+            if w_pt < 36 or h_pt < 36 or not pw or not ph:
+                continue
+            area = w_pt * h_pt
+            if area > best_area:
+                best_area = area
+                # px per inch along the longer side (rotated placements swap px axes)
+                long_px, long_pt = max(pw, ph), max(w_pt, h_pt)
+                best = long_px / (long_pt / 72.0)
+    except Exception:
+        return None
+    return best
+
+
+def render_page(pdf_page, settings: OcrSettings | None = None):
+    """Grayscale PIL image of a pdfplumber page at its scan's resolution (``info['dpi']`` set)."""
+    s = settings or OcrSettings()
+    doc = _pdfium_doc(pdf_page)
+    page = doc[pdf_page.page_number - 1]
+    dpi = _native_dpi(page) or s.default_dpi
+    dpi = max(72.0, min(dpi, s.max_render_dpi))
+    img = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=True).to_pil()
+    img = _gray(img)
+    img.info["dpi"] = (dpi, dpi)
+    return img
+
+
+def ocr_page(pdf_page, settings: OcrSettings | None = None) -> OcrPage:
+    """Render, prepare and read one pdfplumber page; words in points of the upright page."""
+    s = settings or OcrSettings()
+    if s.engine == "tesseract":
+        _tess_api(s)  # fail fast with the install hint
+    img = prepare(render_page(pdf_page, s), s)
+    words = ocr_words(img, s)
+    dpi = _dpi(img, s.default_dpi)
+    return OcrPage(words, width=round(img.width * 72.0 / dpi, 2), height=round(img.height * 72.0 / dpi, 2),
+                   rotation=int(img.info.get("ocr_rotation", 0)), skew=float(img.info.get("ocr_skew", 0.0)),
+                   dpi=dpi)

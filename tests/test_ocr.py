@@ -1,0 +1,208 @@
+"""OCR: which pages need it, image preparation (upsample, deskew, orientation, rules) and words with positions."""
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pdfplumber
+import pytest
+from PIL import Image, ImageFilter
+
+from lkjip.extract import ocr
+from lkjip.extract.ocr import OcrEngineMissing, OcrSettings
+
+HERE = Path(__file__).parent
+FIX = HERE / "fixtures" / "ocr"
+PDF_FIX = HERE / "fixtures" / "pdf"
+
+_spec = importlib.util.spec_from_file_location("ocr_make_fixtures", FIX / "make_fixtures.py")
+mf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mf)
+
+needs_engine = pytest.mark.skipif(not ocr.engine_available(),
+                                  reason="OCR engine not installed: run scripts/ci_ocr_deps.sh")
+NUMBERS = {t for row in mf.ROWS[1:] for t in row[2:]}
+
+
+def scanned(img: Image.Image, angle: float = 0.0, seed: int = 0, dpi: float = 200) -> Image.Image:
+    """A clean rendering made to look scanned: grey paper, tilt (degrees counter-clockwise), noise, blur."""
+    a = np.asarray(img, dtype=np.float64) * (232 - 30) / 255 + 30
+    page = Image.fromarray(a.astype(np.uint8), "L")
+    if angle:
+        page = page.rotate(angle, resample=Image.BICUBIC, fillcolor=232)
+    page = page.filter(ImageFilter.GaussianBlur(0.6))
+    noisy = np.asarray(page, dtype=np.float64) + np.random.default_rng(seed).normal(0, 12, (page.height, page.width))
+    out = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "L")
+    out.info["dpi"] = (dpi, dpi)
+    return out
+
+
+def _center(box):
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+# --------------------------------------------------------------------------------------------
+# settings and errors (no engine needed)
+
+
+@pytest.mark.parametrize("kw", [dict(engine="abbyy"), dict(lang="ind; rm -rf"), dict(psm=14), dict(min_dpi=0),
+                                dict(target_dpi=100.0), dict(max_skew=60), dict(deskew="yes"),
+                                dict(min_confidence=101), dict(scan_coverage=0), dict(max_render_dpi=float("nan"))])
+def test_settings_are_validated(kw):
+    with pytest.raises(ValueError):
+        OcrSettings(**kw)
+
+
+def test_missing_language_data_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(ocr, "TESSDATA_DIRS", ())
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    with pytest.raises(OcrEngineMissing, match=r"OCR engine not installed: run scripts/ci_ocr_deps\.sh"):
+        ocr.ocr_words(Image.new("L", (50, 50), 255), OcrSettings(lang="zzz"))
+
+
+def test_missing_python_engine_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tesserocr", None)  # import fails
+    with pytest.raises(OcrEngineMissing, match="run scripts/ci_ocr_deps.sh"):
+        ocr.ocr_words(Image.new("L", (50, 50), 255), OcrSettings())
+    assert not ocr.engine_available()
+
+
+# --------------------------------------------------------------------------------------------
+# which pages need OCR
+
+
+@pytest.mark.parametrize("path, expected", [
+    (PDF_FIX / "scan_2p.pdf", [True, True]),
+    (PDF_FIX / "mixed_text_scan.pdf", [False, True]),
+    (PDF_FIX / "rotate90.pdf", [False]),
+    (FIX / "invisible_text_scan.pdf", [True]),  # render mode 3 text over a scan
+    (FIX / "garbage_text.pdf", [True]),  # '(cid:1)(cid:2)…'
+    (FIX / "shifted_text.pdf", [True]),  # '/DSRUDQ .LQHUMD'
+    (FIX / "text_and_logo.pdf", [False]),  # text with a small image
+])
+def test_page_needs_ocr(path, expected):
+    if not path.exists():
+        pytest.skip(f"{path.name} not present")
+    with pdfplumber.open(str(path)) as pdf:
+        assert [ocr.page_needs_ocr(p) for p in pdf.pages] == expected
+
+
+def test_text_pages_of_a_report_need_no_ocr():
+    with pdfplumber.open(str(PDF_FIX / "000_bcca391e6c99a5d1.word.pdf")) as pdf:
+        assert not any(ocr.page_needs_ocr(p) for p in pdf.pages[:8])
+
+
+def test_text_layer_rules():
+    words = "Laporan Kinerja Instansi Pemerintah tahun 2021 target 80,43 realisasi 81,20".split()
+    assert not ocr.text_layer_needs_ocr(words, 0.0)
+    assert ocr.text_layer_needs_ocr([], 1.0)  # a scan
+    assert not ocr.text_layer_needs_ocr([], 0.1)  # a blank page with a small logo
+    assert ocr.text_layer_needs_ocr(["(cid:3)(cid:4)(cid:5)"] * 10 + ["ok"], 0.0)
+    assert ocr.text_layer_needs_ocr(["12"], 1.0)  # a page number stamped on a scan
+    assert ocr.text_layer_needs_ocr(words, 1.0, invisible_only=True)
+    assert not ocr.text_layer_needs_ocr(words, 1.0, invisible_only=True, settings=OcrSettings(ocr_invisible=False))
+
+
+# --------------------------------------------------------------------------------------------
+# image preparation
+
+
+@pytest.mark.parametrize("angle", [0.5, -1.2, 2.0])
+def test_deskew_recovers_the_angle(angle):
+    img, _ = mf.table_page(150, size_in=(7.5, 4.6), prose=True, rules=True)
+    est = ocr.estimate_skew(scanned(img, angle, dpi=150))
+    assert abs(est - angle) <= 0.2, (angle, est)
+
+
+def test_deskew_of_a_straight_page_is_small():
+    img, _ = mf.table_page(150, size_in=(7.5, 4.6), prose=True)
+    assert abs(ocr.estimate_skew(scanned(img, 0.0, dpi=150))) <= 0.1
+
+
+def test_remove_rules_erases_lines_not_text():
+    img, _ = mf.table_page(300, rules=True)
+    clean, _ = mf.table_page(300, rules=False)
+    out = np.asarray(ocr.remove_rules(img, 300))
+    ink_out, ink_clean = (out < 128), (np.asarray(clean) < 128)
+    ink_in = np.asarray(img) < 128
+    assert ink_in.sum() > 1.5 * ink_clean.sum()  # the rules are a good part of the ink
+    assert abs(int(ink_out.sum()) - int(ink_clean.sum())) < 0.1 * ink_clean.sum()
+
+
+def test_prepare_upsamples_low_resolution_and_keeps_dpi():
+    img = Image.open(FIX / "bitonal_100dpi.png")
+    s = OcrSettings(orientation=False)
+    out = ocr.prepare(img, s)
+    assert out.mode == "L" and out.info["dpi"][0] == pytest.approx(300)
+    assert out.width == pytest.approx(img.width * 3, abs=1)
+
+
+# --------------------------------------------------------------------------------------------
+# words with positions
+
+
+@needs_engine
+def test_table_numbers_and_positions_from_a_tilted_noisy_scan():
+    img, cells = mf.table_page(200, size_in=(7.5, 4.6), prose=True, rules=True)
+    page = scanned(img, 0.5, dpi=200)
+    prep = ocr.prepare(page)
+    assert abs(prep.info["ocr_skew"] - 0.5) <= 0.2
+    assert prep.info["ocr_rotation"] == 0
+    words = ocr.ocr_words(prep)
+    assert words and all(0 <= w.confidence <= 100 for w in words)
+    by_text: dict[str, list] = {}
+    for w in words:
+        by_text.setdefault(w.text, []).append(w)
+    wanted = [(t, box) for t, box in cells if t in NUMBERS]
+    found = 0
+    for text, box in wanted:
+        cx, cy = _center(box)
+        near = [w for w in by_text.get(text, []) if abs(_center((w.x0, w.top, w.x1, w.bottom))[0] - cx) <= 4
+                and abs(_center((w.x0, w.top, w.x1, w.bottom))[1] - cy) <= 4]
+        if near:
+            found += 1
+            w = near[0]
+            assert abs(w.x0 - box[0]) <= 3 and abs(w.x1 - box[2]) <= 3, (text, w, box)
+            assert w.top <= box[1] + 3 and w.bottom >= box[3] - 3, (text, w, box)
+    assert found >= 0.9 * len(wanted), (found, len(wanted), [w.text for w in words])
+    prose = " ".join(w.text for w in words)
+    assert "Pengukuran kinerja dilakukan" in prose
+
+
+@needs_engine
+def test_low_resolution_bitonal_scan_is_read():
+    img = Image.open(FIX / "bitonal_100dpi.png")
+    words = ocr.ocr_words(ocr.prepare(img, OcrSettings(orientation=False)))
+    texts = {w.text for w in words}
+    assert len(NUMBERS & texts) >= 0.8 * len(NUMBERS), sorted(texts)
+    # points: a 7.5 in wide page is 540 pt wide whatever the pixels
+    assert max(w.x1 for w in words) <= 540 and min(w.x0 for w in words) >= 30
+
+
+@needs_engine
+@pytest.mark.parametrize("turn", [180, 90])
+def test_turned_page_is_put_upright(turn):
+    img, cells = mf.table_page(200, size_in=(7.5, 4.6), prose=True)
+    page = scanned(img.rotate(-turn, expand=True), dpi=200)  # turned clockwise
+    prep = ocr.prepare(page)
+    assert prep.info["ocr_rotation"] == turn
+    assert prep.width > prep.height  # back to the landscape table page
+    texts = {w.text for w in ocr.ocr_words(prep)}
+    assert len(NUMBERS & texts) >= 0.8 * len(NUMBERS), sorted(texts)
+
+
+@needs_engine
+def test_ocr_page_of_a_scanned_pdf():
+    with pdfplumber.open(str(PDF_FIX / "scan_2p.pdf")) as pdf:
+        page = pdf.pages[0]
+        words = ocr.ocr_page(page)
+        w_pt, h_pt = float(page.width), float(page.height)
+    assert isinstance(words, ocr.OcrPage) and len(words) > 50
+    assert words.width == pytest.approx(w_pt, abs=1) and words.height == pytest.approx(h_pt, abs=1)
+    assert words.rotation == 0 and words.dpi >= 250
+    assert all(0 <= w.x0 < w.x1 <= w_pt + 1 and 0 <= w.top < w.bottom <= h_pt + 1 for w in words)
+    text = " ".join(w.text for w in words)
+    assert len(re.findall(r"[A-Za-z]{4,}", text)) > 30
