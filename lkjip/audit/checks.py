@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -1202,6 +1203,13 @@ def _indicator_names(doc: DocFrames) -> dict[str, tuple[list[str], set[str]]]:
     return {k: (n, {a for a in ab if seen[a] == 1}) for k, (n, ab) in out.items()}
 
 
+@lru_cache(maxsize=4096)
+def _abbr_patterns(abbr: str) -> tuple[re.Pattern, re.Pattern]:
+    """An abbreviation as a word and spelt out in parentheses, compiled once."""
+    return (re.compile(r"\b" + re.escape(abbr) + r"\b"),
+            re.compile(r"\(\s*" + r"\s*".join(map(re.escape, abbr)) + r"\s*\)"))
+
+
 def _mentions(sentence: str, names: dict[str, tuple[list[str], set[str]]]) -> list[tuple[int, int, str]]:
     """(start, end, indicator key) of the indicators a sentence names, positions in the sentence's cleaned form."""
     from rapidfuzz import fuzz
@@ -1218,9 +1226,10 @@ def _mentions(sentence: str, names: dict[str, tuple[list[str], set[str]]]) -> li
             if al is not None and (best is None or al.score > best[0]):
                 best = (al.score, al.dest_start, al.dest_end)
         for a in abbrs:
-            m = re.search(r"\b" + re.escape(a) + r"\b", squeezed.replace(" ", " "))
+            word, paren = _abbr_patterns(a)
+            m = word.search(squeezed.replace(" ", " "))
             if m is None:
-                m = re.search(r"\(\s*" + r"\s*".join(map(re.escape, a)) + r"\s*\)", sentence.lower())
+                m = paren.search(sentence.lower())
                 if m is None:
                     continue
                 pos = len(_clean_name(sentence[: m.start()]))
