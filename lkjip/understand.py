@@ -89,7 +89,7 @@ def understand_table(table: LogicalTable, borrowed: list[Header],
         header = analyse_header(texts, n_header, width, [bool(s) for s in share])
         assign_roles(header, share, renstra_end)
         default_measures(header, f"{table.caption.caption} {table.caption.heading}")
-    rows = assemble_rows(table.rows[n_header:], header)
+    rows = assemble_rows(table.rows[n_header:], header, frozenset(i - n_header for i in table.piece_starts))
     kind = classify(header, table.caption.number, table.caption.caption, table.caption.heading)
     return header, rows, kind
 

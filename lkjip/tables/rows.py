@@ -85,15 +85,27 @@ def _is_continuation(cells: list[Cell], header: Header, value_cols: list[int]) -
     return first[:1].islower() and not ROW_START.match(first)
 
 
-def assemble_rows(rows: list[RawRow], header: Header) -> list[Row]:
-    """Turn a table's printed rows after the header into data rows."""
+def _completes(cells: list[Cell], prev: Row, header: Header, value_cols: list[int]) -> bool:
+    """At a page break: a row that only finishes the previous one (its texts, and figures whose cell
+    the previous row left empty or unfinished, like a lone 'Rp.')."""
+    if any(cells[c.index].text for c in header.columns if c.role == "no"):
+        return False
+    texts = [c.text for c in cells if c.text]
+    if not texts or ROW_START.match(texts[0]):
+        return False
+    return all(not cells[i].text or not looks_numeric(prev.cells[i].text) for i in value_cols)
+
+
+def assemble_rows(rows: list[RawRow], header: Header, piece_starts: frozenset[int] = frozenset()) -> list[Row]:
+    """Turn a table's printed rows after the header into data rows (``piece_starts``: rows that begin
+    a piece continued from the previous page)."""
     width = len(header.columns)
     header_keys = {tuple(" ".join(t.lower().split()) for t in h) for h in header.rows}
     value_cols = [c.index for c in header.columns if c.role == "value"]
     text_cols = [c.index for c in header.columns if c.role in ("sasaran", "indikator", "program", "kegiatan",
                                                                 "uraian", "tujuan", "text")]
     out: list[Row] = []
-    for raw in rows:
+    for k, raw in enumerate(rows):
         texts = raw.texts
         if not any(t.strip() for t in texts) or is_colnum_row(texts):
             continue
@@ -102,7 +114,8 @@ def assemble_rows(rows: list[RawRow], header: Header) -> list[Row]:
             continue  # header repeated after a page break
         cells = _pad(raw.cells, width, raw.line, raw.page)
         realigned = _realign(cells, value_cols, text_cols)
-        if out and _is_continuation(cells, header, value_cols):
+        if out and (_is_continuation(cells, header, value_cols)
+                    or k in piece_starts and _completes(cells, out[-1], header, value_cols)):
             prev = out[-1]
             for i, c in enumerate(cells):
                 if c.text:

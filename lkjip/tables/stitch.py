@@ -21,6 +21,7 @@ class LogicalTable:
     pieces: list[RawTable]
     caption: Caption
     context: list[TextBlock] = field(default_factory=list)  # text between the previous table and this one
+    piece_starts: set[int] = field(default_factory=set)  # indices in rows where a continuing piece begins
 
     @property
     def source(self) -> str:
@@ -77,6 +78,7 @@ def stitch(doc: RawDocument) -> list[LogicalTable]:
         if tables and not gap:
             ok, drop = continues(tables[-1], block)
             if ok:
+                tables[-1].piece_starts.add(len(tables[-1].rows))
                 tables[-1].rows.extend(block.rows[drop:])
                 tables[-1].pieces.append(block)
                 continue
