@@ -36,6 +36,7 @@ from typing import Any, Iterable, Optional, Sequence
 import pyarrow as pa
 
 from lkjip.schema import SCHEMAS
+from lkjip.store import atomic_path
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_DATA = Path("data/parquet")
@@ -674,9 +675,6 @@ def _write_xlsx(con, names: list[str], out: Path) -> dict[str, int]:
 
     Written in openpyxl's streaming mode, a batch of rows at a time, so memory stays flat.
     """
-    import os
-    import tempfile
-
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
@@ -717,14 +715,8 @@ def _write_xlsx(con, names: list[str], out: Path) -> dict[str, int]:
                 ws.append([_xlsx_value(row[c], ILLEGAL_CHARACTERS_RE) for c in columns])
                 in_sheet += 1
         counts[name] = total
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out, ".xlsx") as tmp:
         wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return counts
 
 

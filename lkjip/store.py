@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -158,18 +159,26 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=schema)
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file under a hidden temporary name and rename it into place.
+@contextmanager
+def atomic_path(path: Path, suffix: str = ""):
+    """A hidden temporary file beside ``path``, renamed onto it when the block succeeds.
 
     The rename makes the file appear whole or not at all for a killed process; no fsync, which
     would cost more than the extraction itself on slow disks (power loss is the file system's job).
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        yield Path(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file atomically."""
+    with atomic_path(path, ".parquet") as tmp:
+        pq.write_table(table, tmp, compression="zstd")

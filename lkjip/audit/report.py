@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import re
-import tempfile
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Optional
 import pandas as pd
 
 from lkjip.audit.checks import CHECK_NAMES, SEVERITY_RANK
+from lkjip.store import atomic_path
 
 CHECK_LABELS = {
     "capaian_mismatch": "Capaian ≠ realisasi / target",
@@ -353,16 +352,9 @@ def write_html(path: Path, findings: list[dict], frames: dict[str, pd.DataFrame]
                source: Optional[str] = None) -> Path:
     """Write the report atomically (temporary file renamed into place)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = render_html(findings, frames, title=title, source=source)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".html", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, ".html") as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
