@@ -165,3 +165,36 @@ def test_staff_tables_and_legends_yield_no_facts():
         $90 \\leq x < 110$\tBerhasil
         """)
     assert [r.kind for r in res] == ["other", "other"] and ind == [] and bud == []
+
+
+def test_scrambled_header_cell_still_names_its_columns():
+    """'NO.' and 'SASARAN STRATEGIS' printed over each other come out as one cell."""
+    res, ind, _ = run("""
+        Tabel 3.1 Target dan Realisasi Kinerja Tahun 2022
+
+        \tSASARAN NO. STRATEGIS\tINDIKATOR KINERJA\tTARGET\tREALISASI\tCAPAIAN
+        1\tMeningkatnya pelayanan\tIndeks Kepuasan Masyarakat\t80\t82\t102,5%
+        2\tMeningkatnya tata kelola\tNilai SAKIP\t70\t71,4\t102%
+        """)
+    assert res[0].kind == "target_realisasi"
+    assert sorted(ind) == sorted([
+        ("Indeks Kepuasan Masyarakat", 2022, "target", 80.0), ("Indeks Kepuasan Masyarakat", 2022, "realisasi", 82.0),
+        ("Indeks Kepuasan Masyarakat", 2022, "capaian", 102.5), ("Nilai SAKIP", 2022, "target", 70.0),
+        ("Nilai SAKIP", 2022, "realisasi", 71.4), ("Nilai SAKIP", 2022, "capaian", 102.0)])
+    assert {f.sasaran for f in res[0].indicators} == {"Meningkatnya pelayanan", "Meningkatnya tata kelola"}
+
+
+def test_quarterly_realisation_form():
+    """Permendagri 86/2017 form: K and Rp per triwulan under a spanning group, column numbers 7-10."""
+    res, ind, _ = run("""
+        Urusan/Program/Kegiatan\tIndikator Kinerja Program (Outcome)\tRealisasi Kinerja Pada Triwulan I - IV Tahun 2023\t\t\t\tPenanggung Jawab
+        \t\tI\t\tII\t\t
+        2\t3\t7\t\t8\t\t14
+        \t\tK\tRp\tK\tRp\t
+        PROGRAM PENUNJANG URUSAN\tPersentase dokumen tepat waktu\t25%\t1.200.000\t50%\t2.500.000\tKECAMATAN
+        """, year=2023)
+    facts = res[0].indicators
+    got = sorted((f.period, f.measure, f.value) for f in facts)
+    assert got == [("Triwulan I", "realisasi", 25.0), ("Triwulan I", "realisasi_anggaran", 1.2e6),
+                   ("Triwulan II", "realisasi", 50.0), ("Triwulan II", "realisasi_anggaran", 2.5e6)]
+    assert {f.year for f in facts} == {2023}

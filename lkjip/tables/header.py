@@ -55,14 +55,17 @@ class Header:
         return [c.label for c in self.columns]
 
 
-def is_colnum_row(texts: list[str]) -> bool:
-    """A row numbering the columns: '(1) (2) (3)' or '1 2 3 4' (typos like '1 2 2 4' allowed)."""
+def is_colnum_row(texts: list[str], strict: bool = False) -> bool:
+    """A row numbering the columns: '(1) (2) (3)', '1 2 3 4' (typos like '1 2 2 4' allowed), or a form's
+    own numbers ('2 3 7 8 9 10 14'); ``strict`` asks for mostly consecutive numbers."""
     vals = [t for t in texts if t.strip()]
     if len(vals) < 3 or not all(COLNUM.match(v.strip()) for v in vals):
         return False
     nums = [int(re.sub(r"\D", "", v)) for v in vals]
-    steps = sum(1 for a, b in zip(nums, nums[1:]) if b == a + 1)
-    return steps >= (len(nums) - 1) * 0.6
+    pairs = list(zip(nums, nums[1:]))
+    if strict:
+        return sum(1 for a, b in pairs if b == a + 1) >= len(pairs) * 0.6
+    return nums[0] <= 2 and sum(1 for a, b in pairs if b < a) <= 1 and sum(1 for a, b in pairs if b > a) >= len(pairs) * 0.6
 
 
 def _is_header_cell(text: str, first: bool = False) -> bool:

@@ -107,7 +107,7 @@ def assemble_rows(rows: list[RawRow], header: Header, piece_starts: frozenset[in
     out: list[Row] = []
     for k, raw in enumerate(rows):
         texts = raw.texts
-        if not any(t.strip() for t in texts) or is_colnum_row(texts):
+        if not any(t.strip() for t in texts) or is_colnum_row(texts, strict=True):
             continue
         key = tuple(" ".join(t.lower().split()) for t in (texts + [""] * (width - len(texts)))[:width])
         if key in header_keys:
