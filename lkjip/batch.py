@@ -1,7 +1,8 @@
 """Batch execution: a bounded process pool or a Dask cluster, with limits and progress.
 
-Every document is read in a worker under a time limit and a memory cap (:class:`Limits`), so a
-pathological file becomes a failed document instead of a hung or killed batch. A worker that dies
+Every document is read in a worker under a time limit and a memory cap (:class:`lkjip.limits.Limits`,
+which also bounds pages, decompressed sizes and text), so a pathological file becomes a failed
+document instead of a hung or killed batch. A worker that dies
 (a crash, the memory cap) takes only its document down: the documents it had in flight are run
 again one at a time, and the one that kills its worker again is recorded as failed.
 """
@@ -9,67 +10,42 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import signal
 import sys
-import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator
+
+from lkjip.limits import DocumentTimeout, Limits, document, start_watchdog
+
+__all__ = ["Limits", "DocumentTimeout", "Task", "run_one", "run_local", "run_dask", "failed_result", "Progress"]
 
 Task = tuple[str, str, str]  # (path, source_file as given, sha256)
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-document bounds, validated; defaults pass every real report and stop hostile ones."""
-
-    doc_timeout_s: float = 300.0  # wall time for one document
-    worker_memory_mb: int = 6144  # address-space cap of a worker process
-    tasks_per_worker: int = 200  # a worker is replaced after this many documents (keeps memory flat)
-
-    def __post_init__(self):
-        if self.doc_timeout_s <= 0 or self.worker_memory_mb < 256 or self.tasks_per_worker < 1:
-            raise ValueError(f"invalid limits: {self}: timeout > 0 s, memory >= 256 MB, tasks >= 1")
-
-
-class DocumentTimeout(Exception):
-    """A document took longer than its time limit."""
-
-
-def _on_alarm(signum, frame):
-    """SIGALRM handler: abort the document being read."""
-    raise DocumentTimeout("time limit exceeded while reading the document")
-
-
 def init_worker(memory_mb: int) -> None:
-    """Cap a worker's memory so one document cannot take the machine's."""
+    """Cap a worker's memory so one document cannot take the machine's, and watch for documents
+    stuck in native code past their time limit (the worker then ends; the pool replaces it)."""
     limit = memory_mb * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass  # not permitted here: the time limit still applies
+    start_watchdog()
 
 
 def run_one(task: Task, limits: Limits, process: Callable) -> dict:
-    """Process one document under the time limit (SIGALRM where available)."""
-    # signals reach only the main thread: Dask runs tasks in threads, where the cluster's own
-    # worker lifetime limits apply instead
-    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-    if use_alarm:
-        old = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, limits.doc_timeout_s)
+    """Process one document under ``limits``: they are current for the readers, and its time limit
+    (base + per page, capped) is armed with SIGALRM where available. Signals reach only the main
+    thread: Dask runs tasks in threads, where the readers' own time checks and the cluster's worker
+    limits apply instead."""
     try:
-        return process(Path(task[0]), task[1], task[2])
-    except DocumentTimeout:
-        return failed_result(task, f"time limit of {limits.doc_timeout_s:g} s exceeded while reading the document")
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+        with document(limits):
+            return process(Path(task[0]), task[1], task[2])
+    except DocumentTimeout as exc:
+        return failed_result(task, str(exc))
 
 
 def failed_result(task: Task, reason: str) -> dict:
@@ -116,8 +92,9 @@ def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callab
                     except BrokenProcessPool:
                         broken = True
                         if solo:
-                            yield failed_result(task, "the worker reading this document died (memory cap "
-                                                      f"{limits.worker_memory_mb} MB or a crash)")
+                            yield failed_result(task, "the worker reading this document died: memory cap of "
+                                                      f"{limits.worker_memory_mb} MB exceeded (--memory-mb), stuck "
+                                                      "past its time limit in native code, or a crash")
                         else:
                             isolate.append(task)
             if broken:

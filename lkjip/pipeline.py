@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from lkjip import __version__
-from lkjip.batch import Limits, Progress, Task, run_dask, run_local, run_one
+from lkjip.batch import Progress, Task, run_dask, run_local, run_one
+from lkjip.limits import Limits, current as current_limits, flags as limit_flags
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
@@ -89,6 +90,9 @@ def process_file(path: Path, source_file: str, sha: str, matcher: Optional[Indic
             _fill(doc, row, parts, matcher)
             if not parts["tables"] and doc.status == "ok":
                 row["error"] = "no tables found"
+    except MemoryError:  # the worker's memory cap: this document fails, the worker lives on
+        row.update(status="failed", error=f"out of memory while reading the document (worker memory cap "
+                                          f"{current_limits().worker_memory_mb} MB; --memory-mb)")
     except Exception as exc:  # one bad document never stops the batch
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                    traceback="".join(traceback.format_exception(exc))[-2000:])
@@ -227,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--executor", choices=("local", "dask"), default="local",
                      help="local process pool (default) or a Dask distributed cluster (needs --scheduler)")
     ing.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    ing.add_argument("--timeout", type=float, default=Limits.doc_timeout_s, metavar="S",
-                     help=f"time limit per document in seconds (default {Limits.doc_timeout_s:g})")
-    ing.add_argument("--memory-mb", type=int, default=Limits.worker_memory_mb, metavar="MB",
-                     help=f"memory cap per worker process (default {Limits.worker_memory_mb})")
+    lim = ing.add_argument_group("limits", "bounds on every document (a document past one is recorded as failed "
+                                           "or partial with the limit named; the batch goes on)")
+    for flag, name, kind, default, help_ in limit_flags():
+        lim.add_argument(flag, dest=f"limit_{name}", type=kind, default=default,
+                         metavar="MB" if flag.endswith("-mb") else "S" if "timeout" in flag else "N", help=help_)
     fg = sub.add_parser("forget", help="remove documents from the dataset",
                         description="Remove every row of the given documents (by doc_id or by source file path).")
     fg.add_argument("targets", nargs="+", metavar="DOC_ID|PATH")
@@ -273,7 +278,7 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     if args.executor == "dask" and not args.scheduler:
         parser.error("--executor dask needs --scheduler tcp://HOST:PORT")
     try:
-        limits = Limits(doc_timeout_s=args.timeout, worker_memory_mb=args.memory_mb)
+        limits = Limits(**{name: getattr(args, f"limit_{name}") for _, name, _, _, _ in limit_flags()})
     except ValueError as exc:
         parser.error(str(exc))
     try:

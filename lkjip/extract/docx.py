@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator, Optional
 
-from lkjip.extract.guard import sniff
+from lkjip.extract.guard import sniff, xml_doctype, zip_bomb
 from lkjip.extract.pdf import numbered_title
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
 
@@ -302,6 +302,19 @@ def read_docx(path: Path) -> RawDocument:
         return _failed(err)
     if fmt != "docx":
         return _failed(f"not a Word .docx file (content looks like {fmt})")
+    from lkjip.limits import current
+
+    lim = current()
+    size = path.stat().st_size
+    if size > lim.max_file_mb * 1024 * 1024:
+        return _failed(f"file too large ({size / 1048576:.0f} MB > {lim.max_file_mb:g} MB; limit --max-file-mb)")
+    # a zip bomb is refused from the container's directory, before any part is expanded, and XML with
+    # a DOCTYPE (external entities, entity bombs) before it is parsed; python-docx parses with entities
+    # off and never fetches anything besides
+    bomb = zip_bomb(path, lim.max_stream_bytes, lim.max_total_bytes, lim.max_zip_ratio, lim.max_zip_entries) \
+        or xml_doctype(path)
+    if bomb:
+        return _failed(bomb)
     try:
         import docx  # python-docx
     except ImportError:  # pragma: no cover - dependency missing
@@ -311,6 +324,9 @@ def read_docx(path: Path) -> RawDocument:
     except (zipfile.BadZipFile, KeyError) as e:
         return _failed(f"corrupt .docx: {e}")
     except Exception as e:
+        if "amplification" in str(e) or "entit" in str(e).lower():
+            return _failed("XML entity bomb refused: the document's XML declares entities that expand "
+                           f"without end (billion laughs); save it again from Word ({str(e)[:120]})")
         return _failed(f"cannot open .docx: {type(e).__name__}: {e}")
     try:
         styles_el = document.styles.element

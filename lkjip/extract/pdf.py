@@ -17,6 +17,7 @@ Pages without a usable text layer are counted; the document is then ``partial`` 
 from __future__ import annotations
 
 import bisect
+import io
 import math
 import re
 import signal
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
-from lkjip.extract.guard import pdf_looks_truncated, sniff
+from lkjip.extract.guard import pdf_header_offset, pdf_looks_truncated, pdf_stream_bomb, sniff
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
 
 __all__ = ["PdfSettings", "read_pdf"]
@@ -62,6 +63,18 @@ class PdfSettings:
     repeat_share: float = 0.3  # a margin line on at least this share of pages is a running header
     min_text_chars: int = 1  # a page with fewer usable chars has no text layer
     scan_image_coverage: float = 0.25  # a text-less page whose images cover this share is a scan
+    max_stream_mb: float = 256.0  # a Flate stream expanding past this is a bomb: the file is refused
+    max_total_mb: float = 256.0  # ... and so are the decoded streams (not images) past this together
+    repair: bool = True  # damaged files (junk before the header, broken xref, truncated) are repaired
+
+    @classmethod
+    def from_limits(cls, limits=None, **kwargs) -> "PdfSettings":
+        """Settings whose bounds come from :class:`lkjip.limits.Limits` (the current ones by default)."""
+        from lkjip.limits import current
+
+        lim = limits or current()
+        return cls(**dict(dict(max_pages=lim.max_pages, time_budget_s=lim.doc_timeout_s, max_file_mb=lim.max_file_mb,
+                               max_stream_mb=lim.max_stream_mb, max_total_mb=lim.max_total_mb), **kwargs))
 
     def __post_init__(self) -> None:
         ints = ("max_pages", "max_chars_per_page", "max_edges_per_page", "min_borderless_cols",
@@ -71,13 +84,13 @@ class PdfSettings:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"PdfSettings.{name} must be a positive integer, got {v!r}")
         for name in ("time_budget_s", "max_file_mb", "snap_tolerance", "join_tolerance",
-                     "intersection_tolerance"):
+                     "intersection_tolerance", "max_stream_mb", "max_total_mb"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:  # NaN fails too
                 raise ValueError(f"PdfSettings.{name} must be a positive number, got {v!r}")
             if math.isinf(v) and name != "time_budget_s":  # no time budget is allowed: inf
                 raise ValueError(f"PdfSettings.{name} must be finite, got {v!r}")
-        for name in ("hard_timeout", "ruled_tables", "borderless_tables"):
+        for name in ("hard_timeout", "ruled_tables", "borderless_tables", "repair"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PdfSettings.{name} must be True or False, got {getattr(self, name)!r}")
         for name in ("header_zone", "footer_zone", "repeat_share", "scan_image_coverage"):
@@ -1453,6 +1466,8 @@ def _open_error(path: Path, e: BaseException) -> str:
     inner = getattr(e, "args", [None])[0] if isinstance(getattr(e, "args", None), tuple) and e.args else None
     if "PasswordIncorrect" in name or "PasswordIncorrect" in type(inner).__name__:
         return "encrypted PDF: needs the user password"
+    if "recursion" in msg:
+        return "corrupt PDF: its page tree is nested too deeply"
     if pdf_looks_truncated(path):
         return f"truncated PDF (no %EOF marker; an interrupted download?): {msg[:200]}"
     return f"corrupt PDF ({name}): {msg[:200]}"
@@ -1490,11 +1505,281 @@ def _quiet_pdfminer() -> None:
         log = getattr(mod, "log", None)
         if isinstance(log, logging.Logger) and not log.isEnabledFor(logging.DEBUG):
             mod.log = _QuietLog(log)
+    # damaged files make pdfminer warn on stderr for every bad xref line; the document's status and
+    # reason say what matters. Left alone when the caller set a level.
+    root = logging.getLogger("pdfminer")
+    if root.level == logging.NOTSET:
+        root.setLevel(logging.ERROR)
+
+
+# --------------------------------------------------------------------------------------------
+# bounds on what pdfminer expands: a second line behind guard.pdf_stream_bomb, for streams that
+# the byte scan cannot see (encrypted with an owner password only, or hidden by damage)
+
+
+class DecompressionBomb(Exception):
+    """A stream expanded past a limit while the document was read."""
+
+
+class _Inflation(threading.local):
+    def __init__(self):
+        self.total = 0
+        self.total_limit: Optional[int] = None  # set while read_pdf runs ...
+        self.stream_limit: Optional[int] = None  # ... with its settings' limits
+        self.tripped: Optional[str] = None
+
+
+_INFLATION = _Inflation()
+
+
+def _stream_limit() -> int:
+    from lkjip.limits import current
+
+    return _INFLATION.stream_limit or current().max_stream_bytes
+
+
+def _inflated(n: int) -> None:
+    st = _INFLATION
+    if st.total_limit is None:
+        return
+    st.total += n
+    if st.total > st.total_limit:
+        st.tripped = (f"decompression bomb refused: the PDF's streams expand to more than "
+                      f"{st.total_limit / 1048576:g} MB together (limit --max-total-mb)")
+        raise DecompressionBomb(st.tripped)
+
+
+def _too_big(limit: int) -> DecompressionBomb:
+    _INFLATION.tripped = (f"decompression bomb refused: a stream expands to more than {limit / 1048576:g} MB "
+                          "(limit --max-stream-mb)")
+    return DecompressionBomb(_INFLATION.tripped)
+
+
+class _BoundedDecompressobj:
+    def __init__(self, *args, **kwargs):
+        import zlib
+
+        self._d = zlib.decompressobj(*args, **kwargs)
+        self._out = 0
+
+    def decompress(self, data, max_length=0):
+        limit = _stream_limit()
+        room = limit - self._out + 1
+        out = self._d.decompress(data, min(max_length, room) if max_length else room)
+        self._out += len(out)
+        if self._out > limit:
+            raise _too_big(limit)
+        _inflated(len(out))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._d, name)
+
+
+class _BoundedZlib:
+    """Stands in for the ``zlib`` module inside ``pdfminer.pdftypes``: stream decoding stops with
+    :class:`DecompressionBomb` past the current limits instead of filling the memory."""
+
+    def __init__(self, zlib):
+        self._zlib = zlib
+        self.error = zlib.error
+
+    def decompress(self, data, wbits=15, bufsize=16384):
+        limit = _stream_limit()
+        d = self._zlib.decompressobj(wbits)
+        out = d.decompress(data, limit + 1)
+        if len(out) > limit:
+            raise _too_big(limit)
+        if not d.eof:
+            raise self._zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        _inflated(len(out))
+        return out
+
+    def decompressobj(self, *args, **kwargs):
+        return _BoundedDecompressobj(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._zlib, name)
+
+
+def _bound_pdfminer() -> None:
+    import zlib
+
+    import pdfminer.pdftypes as pt
+
+    if getattr(pt, "zlib", None) is zlib:
+        pt.zlib = _BoundedZlib(zlib)
+
+
+# --------------------------------------------------------------------------------------------
+# damage: found, repaired, counted
+
+
+class _Damaged(Exception):
+    """The file needs repair before it can be read (the message says why)."""
+
+
+_OBJ_AT = re.compile(rb"(?<![\d.])(\d{1,10})\s+(\d{1,5})\s+obj\b")
+_PAGE_TYPE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+_PAGES_TYPE = re.compile(rb"/Type\s*/Pages(?![A-Za-z])")
+_COUNT = re.compile(rb"/Count\s+(\d{1,9})")
+
+
+def _scan_objects(data: bytes) -> tuple[list[int], int]:
+    """From the file's bytes (uncompressed objects): the numbers of its page objects, in file order,
+    and the number of pages it said it had (the largest /Count of its page-tree nodes: the root's)."""
+    found: dict[int, None] = {}
+    declared = 0
+    marks = list(_OBJ_AT.finditer(data))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(data)
+        body = data[m.end():min(end, m.end() + 65536)]
+        stop = body.find(b"stream")
+        if stop >= 0:
+            body = body[:stop]
+        if _PAGE_TYPE.search(body):
+            found[int(m.group(1))] = None
+        elif _PAGES_TYPE.search(body):
+            c = _COUNT.search(body)
+            if c:
+                declared = max(declared, int(c.group(1)))
+    return list(found), declared
+
+
+def _new_page_tree(data: bytes, pages: list[int]) -> bytes:
+    """The bytes with a new page tree, catalogue and trailer appended, listing ``pages``: for a file
+    whose end (trailer, catalogue, page tree) was cut off or whose page tree is unusable."""
+    top = max((int(m.group(1)) for m in _OBJ_AT.finditer(data)), default=0)
+    tree, cat = top + 1, top + 2
+    # the old cross-reference data must not win over the new trailer: qpdf then rebuilds the table
+    # from the objects themselves (same lengths, so no offset moves)
+    data = data.replace(b"startxref", b"startxre_").replace(b"trailer", b"trai_er")
+    kids = " ".join(f"{n} 0 R" for n in pages)
+    tail = (f"\nendstream\nendobj\n{tree} 0 obj\n<</Type/Pages/Kids[{kids}]/Count {len(pages)}>>\nendobj\n"
+            f"{cat} 0 obj\n<</Type/Catalog/Pages {tree} 0 R>>\nendobj\n"
+            f"trailer\n<</Size {cat + 1}/Root {cat} 0 R>>\n%%EOF\n")
+    return data + tail.encode()
+
+
+@dataclass
+class _Repair:
+    path: Path
+    what: str  # what was wrong, for the reason
+    total: int  # pages the file had (its page tree's /Count, or the pages found)
+    recovered: int  # pages with content in the repaired file
+    missing: int = 0  # objects the file refers to but lost (fonts, images cut off with the tail)
+    known: bool = True  # False: the page tree was lost, so pages past the cut may be lost uncounted
+
+
+def _has_content(page) -> bool:
+    import pikepdf
+
+    c = page.obj.get("/Contents")
+    if isinstance(c, pikepdf.Stream):
+        return True
+    if isinstance(c, pikepdf.Array):
+        return len(c) > 0 and all(isinstance(x, pikepdf.Stream) for x in c)
+    return False
+
+
+def _repair(path: Path, out: Path, why: str) -> _Repair:
+    """Repair a damaged PDF into ``out`` with qpdf (pikepdf): junk before the header cut, the
+    cross-reference table rebuilt, a lost page tree rebuilt from the page objects; pages whose
+    content was lost are dropped and counted. Raises when nothing can be recovered."""
+    import pikepdf
+
+    data = path.read_bytes()
+    what = [why]
+    off = data.find(b"%PDF-")
+    if off > 0:
+        data = data[off:]
+    cut = b"%%EOF" not in data[-2048:]
+    if cut:
+        data += b"\n%%EOF\n"  # qpdf's recovery drops the last object of a file cut right after it
+    page_objects, declared = _scan_objects(data)
+    rebuilt = False
+    try:
+        pdf = pikepdf.open(io.BytesIO(data), suppress_warnings=True)
+        try:
+            n = len(pdf.pages)
+        except pikepdf.PdfError as e:
+            if "loop" in str(e).lower():
+                what.append("cyclic page tree")
+            n = 0
+        if n == 0:
+            pdf.close()
+            raise _Damaged("no pages in the page tree")
+    except (pikepdf.PdfError, _Damaged) as e:
+        if isinstance(e, pikepdf.PasswordError):
+            raise
+        pages = page_objects
+        if not pages:
+            raise _Damaged("no page could be recovered (no page object is left in the file)") from e
+        pdf = pikepdf.open(io.BytesIO(_new_page_tree(data, pages)), suppress_warnings=True)
+        rebuilt = True
+        what.append("page tree rebuilt")
+    with pdf:
+        missing = sum(o is None for o in pdf.objects)  # referred to, never found
+        pages = list(pdf.pages)
+        lost = [i for i, p in enumerate(pages) if not _has_content(p)]
+        for i in reversed(lost):
+            del pdf.pages[i]
+        recovered = len(pages) - len(lost)
+        if recovered:
+            pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False,
+                     object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    total = max(declared, len(pages))
+    missing = max(0, missing - max(0, declared - len(pages)))  # lost page objects count as pages
+    return _Repair(out, ", ".join(what), total, recovered, missing, known=not (rebuilt and cut) or declared > len(pages))
+
+
+def _damage(path: Path) -> Optional[str]:
+    """What is visibly wrong with the file's bytes (junk before the header, a cut tail), or None."""
+    off = pdf_header_offset(path)
+    if off:
+        return f"{off} bytes of junk before %PDF-"
+    if pdf_looks_truncated(path):
+        return "truncated file, no %%EOF marker: an interrupted download?"
+    return None
+
+
+def _page_tree_loop(doc) -> Optional[int]:
+    """Object number of a page-tree node reached twice (a /Pages tree pointing back to itself), or None."""
+    from pdfminer.pdftypes import PDFObjRef, resolve1
+
+    try:
+        root = doc.catalog.get("Pages")
+    except Exception:
+        return None
+    seen: set[int] = set()
+    stack = [root]
+    steps = 0
+    while stack and steps < 1_000_000:
+        steps += 1
+        ref = stack.pop()
+        if isinstance(ref, PDFObjRef):
+            if ref.objid in seen:
+                return ref.objid
+            seen.add(ref.objid)
+        try:
+            node = resolve1(ref)
+        except Exception:
+            continue
+        if isinstance(node, dict) and "Kids" in node:
+            kids = resolve1(node["Kids"])
+            if isinstance(kids, list):
+                stack.extend(reversed(kids))
+    return None
 
 
 def read_pdf(path: Path, settings: PdfSettings | None = None) -> RawDocument:
-    """Read a PDF into a :class:`RawDocument`; never raises for a bad file (status 'failed')."""
-    s = settings or PdfSettings()
+    """Read a PDF into a :class:`RawDocument`; never raises for a bad file (status 'failed').
+
+    Before anything is parsed the file is sniffed (what it really is) and its streams are checked
+    for decompression bombs. A damaged file (junk before the header, a broken cross-reference
+    table, a cut tail, no reachable pages) is repaired and read: ``partial`` when pages were lost,
+    with the count in the error."""
+    s = settings or PdfSettings.from_limits()
     path = Path(path)
     fmt, err = sniff(path)
     if err:
@@ -1503,12 +1788,86 @@ def read_pdf(path: Path, settings: PdfSettings | None = None) -> RawDocument:
         return _failed(f"not a PDF (content looks like {fmt})")
     size_mb = path.stat().st_size / 1e6
     if size_mb > s.max_file_mb:
-        return _failed(f"file too large ({size_mb:.0f} MB > {s.max_file_mb:.0f} MB limit)")
+        return _failed(f"file too large ({size_mb:.0f} MB > {s.max_file_mb:g} MB; limit --max-file-mb)")
     try:
-        import pdfplumber
+        import pdfplumber  # noqa: F401
     except ImportError:  # pragma: no cover
         return _failed("pdfplumber is not installed")
     _quiet_pdfminer()
+    _bound_pdfminer()
+    bomb = pdf_stream_bomb(path, int(s.max_stream_mb * 1048576), int(s.max_total_mb * 1048576))
+    if bomb:
+        return _failed(bomb)
+
+    st = _INFLATION
+    st.total, st.tripped = 0, None
+    st.total_limit, st.stream_limit = int(s.max_total_mb * 1048576), int(s.max_stream_mb * 1048576)
+    try:
+        why = _damage(path)
+        if why is None or not s.repair:
+            try:
+                return _read(path, s, strict=s.repair)
+            except _Damaged as e:
+                why = str(e)
+        st.total = 0  # the repaired copy is counted afresh
+        return _read_repaired(path, s, why)
+    finally:
+        st.total_limit = st.stream_limit = None
+
+
+def _read_repaired(path: Path, s: PdfSettings, why: str) -> RawDocument:
+    """Repair a damaged file into a temporary copy and read that."""
+    import tempfile
+
+    try:
+        import pikepdf  # noqa: F401
+    except ImportError:  # pragma: no cover - dependency missing
+        return _failed(f"damaged PDF ({why}); repairing it needs pikepdf")
+    with tempfile.TemporaryDirectory(prefix="lkjip-repair-") as td:
+        try:
+            rep = _repair(path, Path(td) / "repaired.pdf", why)
+        except _Damaged as e:
+            return _failed(f"damaged PDF ({why}): {e}", n_pages=0)
+        except Exception as e:
+            if "password" in type(e).__name__.lower():
+                return _failed("encrypted PDF: needs the user password")
+            return _failed(f"damaged PDF ({why}) that could not be repaired: {type(e).__name__}: {str(e)[:200]}")
+        if not rep.recovered:
+            return _failed(f"damaged PDF ({rep.what}): none of its {rep.total} pages could be recovered "
+                           "(their content is lost)", n_pages=rep.total)
+        doc = _read(rep.path, s, strict=False)
+    lost = rep.total - rep.recovered
+    doc.warnings.insert(0, f"damaged PDF repaired ({rep.what})")
+    if lost > 0 or rep.missing or not rep.known:
+        if rep.known:
+            parts = [f"{lost} of {rep.total} pages lost" if lost else f"all {rep.total} pages recovered"]
+        else:
+            parts = [f"its page tree was lost: {rep.recovered} pages recovered" + (f", {lost} lost" if lost else ""),
+                     "the pages in the cut-off part are lost and cannot be counted"]
+        if rep.missing:
+            parts.append(f"{rep.missing} objects the pages refer to (fonts, images) are lost, so text may be misplaced")
+        note = f"damaged PDF repaired ({rep.what}): " + "; ".join(parts)
+        doc.error = note + (f"; {doc.error}" if doc.error else "")
+        if doc.status == "ok":
+            doc.status = "partial"
+        doc.n_pages = rep.total
+    return doc
+
+
+def _close(pdf) -> None:
+    """Close a pdfplumber PDF whose page list may be unreadable (close() walks the pages again)."""
+    if not hasattr(pdf, "_pages"):
+        pdf._pages = []
+    try:
+        pdf.close()
+    except Exception:
+        pass
+
+
+def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
+    """Read the pages of a PDF. ``strict``: damage that a repair may fix raises :class:`_Damaged`."""
+    import pdfplumber
+    from lkjip.limits import current as current_limits, pages_known
 
     t0 = time.monotonic()
     pages: list[_PageData] = []
@@ -1522,44 +1881,79 @@ def read_pdf(path: Path, settings: PdfSettings | None = None) -> RawDocument:
             except _Timeout:
                 raise
             except Exception as e:
-                return _failed(_open_error(path, e))
-            with pdf:
+                reason = _open_error(path, e)
+                if strict and not reason.startswith("encrypted"):
+                    raise _Damaged(f"cannot be opened: {reason}")
+                return _failed(reason)
+            try:
+                loop = _page_tree_loop(pdf.doc)
                 try:
                     all_pages = pdf.pages
                     n_total = len(all_pages)
                 except _Timeout:
                     raise
                 except Exception as e:
+                    if _INFLATION.tripped:
+                        return _failed(_INFLATION.tripped)
+                    if strict:
+                        raise _Damaged(_open_error(path, e))
                     return _failed(_open_error(path, e))
+                fallback = any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs)
+                if loop is not None:
+                    note = f"cyclic page tree: page-tree node {loop} is reached twice"
+                    if n_total == 0:
+                        if strict:
+                            raise _Damaged(note)
+                        return _failed(f"{note}, and no page can be reached; corrupt file", n_pages=0)
+                    warnings.append(note + "; the loop was not followed")
                 if n_total == 0:
+                    if strict:
+                        raise _Damaged("no pages in the page tree" + (", broken cross-reference table"
+                                                                       if fallback else ""))
                     reason = "PDF has no pages"
                     if pdf_looks_truncated(path):
                         reason += " (truncated: no %EOF marker)"
                     return _failed(reason + "; corrupt or incomplete file", n_pages=0)
+                if strict and fallback:
+                    raise _Damaged("broken cross-reference table")
+                left = pages_known(n_total)  # the time limit grows with the page count
+                budget = min(s.time_budget_s, 0.85 * left + (time.monotonic() - t0))
+                limit_text = (f"time limit of {current_limits().describe_time(n_total)}" if math.isfinite(left)
+                              else f"time budget of {s.time_budget_s:g} s")
                 for i, page in enumerate(all_pages):
                     if i >= s.max_pages:
-                        stopped = f"the document has {n_total} pages; only the first {s.max_pages} were read"
+                        stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
+                                   "(limit --max-pages)")
                         break
-                    if time.monotonic() - t0 > s.time_budget_s:
-                        stopped = f"time budget of {s.time_budget_s:g} s ran out after {i} of {n_total} pages"
+                    if time.monotonic() - t0 > budget:
+                        stopped = f"{limit_text} ran out after {i} of {n_total} pages"
                         break
                     try:
                         pd = _read_page(page, i + 1, s)
                     except _Timeout:
                         raise
                     except Exception as e:  # one damaged page does not sink the document
+                        if _INFLATION.tripped:
+                            return _failed(_INFLATION.tripped, n_pages=n_total)
                         pd = _PageData(number=i + 1, width=0, height=0, kind="skipped",
                                        note=f"page {i + 1} could not be parsed: {type(e).__name__}: {str(e)[:120]}")
                     finally:
                         page.close()
                     pages.append(pd)
+            finally:
+                _close(pdf)
     except _Timeout:
         stopped = f"time budget of {s.time_budget_s:g} s ran out after {len(pages)} of {n_total or '?'} pages"
+    except _Damaged:
+        raise
     except Exception as e:  # pragma: no cover - last resort
+        if _INFLATION.tripped:
+            return _failed(_INFLATION.tripped, n_pages=n_total)
         if not pages:
             return _failed(_open_error(path, e), n_pages=n_total)
         stopped = f"stopped at page {len(pages) + 1}: {type(e).__name__}: {str(e)[:120]}"
-
+    if _INFLATION.tripped:
+        return _failed(_INFLATION.tripped, n_pages=n_total)
     return _assemble(pages, n_total, s, stopped, warnings)
 
 
@@ -1628,6 +2022,8 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
             error = f"{len(scan_pages)} of {n_read} pages have no text layer (scanned); OCR is needed"
     elif not text_pages:
         status, error = "failed", "no page has any text"
+        if skipped:
+            error = f"none of the {n_read} pages could be read ({skipped[0].note})"
     if skipped and status == "ok":
         status = "partial"
         error = f"{len(skipped)} of {n_read} pages could not be read"
@@ -1637,5 +2033,7 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
             status, error = "partial", stopped
         elif status == "failed" and text_pages:
             status = "partial"
+        elif status == "failed" and not pages:
+            error = stopped  # nothing was read: the limit is the reason
     return RawDocument(blocks=blocks, format="pdf", n_pages=n_total, status=status, error=error,
                        warnings=warnings)

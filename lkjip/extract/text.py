@@ -6,6 +6,7 @@ exactly as for tables split by PDF page breaks.
 """
 from __future__ import annotations
 
+import codecs
 import html
 import re
 from pathlib import Path
@@ -25,32 +26,65 @@ _HTML_CELL = re.compile(r"<t[dh]\b([^>]*)>(.*?)</t[dh]>", re.I | re.S)
 _COLSPAN = re.compile(r"colspan\s*=\s*['\"]?(\d+)", re.I)
 _ANY_TAG = re.compile(r"<[^>]+>")
 
-# Limits that keep a hostile text file from costing the batch its memory.
+# Limits that keep a hostile text file from costing the batch its memory: the defaults of
+# lkjip.limits.Limits (--max-line-chars, --max-cells-per-row); the current limits apply while reading.
 MAX_LINE_CHARS = 20_000
 MAX_CELLS_PER_ROW = 200
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))  # these codecs drop the mark
 
 
 class NotTextError(ValueError):
     """The bytes are not a text document."""
 
 
-def decode(data: bytes) -> str:
-    """Decode a text report: BOM first, then UTF-8, then cp1252; refuse binary content."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
+def _cp1252_or_latin1(err: UnicodeDecodeError):
+    """The five bytes cp1252 leaves undefined decode as Latin-1 (their control characters)."""
+    return err.object[err.start:err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("lkjip-latin1", _cp1252_or_latin1)
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of a text report: a byte-order mark; UTF-16 without one (every other byte NUL);
+    UTF-8; else the Western single-byte encodings reports are exported in (Latin-1 / Windows-1252,
+    decoded as cp1252), once charset-normalizer confirms the bytes read as text in it.
+    Raises :class:`NotTextError` for binary content."""
+    from lkjip.extract.guard import utf16_without_bom
+
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return enc
     head = data[:65536]
+    enc16 = utf16_without_bom(head)
+    if enc16:
+        return enc16
     if head.count(b"\x00") > len(head) // 100 + 1:
-        raise NotTextError("binary content (NUL bytes): not a text report")
+        raise NotTextError("binary content, not text (NUL bytes): not a text report")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+            return "utf-8"  # a character cut by the end of the file
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:262144], cp_isolation=["cp1252", "latin_1"]).best()
+    if best is None:
+        raise NotTextError("binary content, not text (no text encoding fits): not a text report")
+    return "cp1252"
+
+
+def decode(data: bytes) -> str:
+    """Decode a text report in its detected encoding (:func:`detect_encoding`); refuse binary content."""
+    enc = detect_encoding(data)
+    text = data.decode(enc, errors="lkjip-latin1" if enc == "cp1252" else "replace")
     sample = text[:65536]
-    ctrl = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    ctrl = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0)
     if sample and ctrl > len(sample) * 0.05:
-        raise NotTextError("binary content (control characters): not a text report")
+        raise NotTextError("binary content, not text (control characters): not a text report")
     return text
 
 
@@ -84,8 +118,11 @@ def _is_bold(raw: str) -> bool:
 
 
 def _cells(parts: list[str], line: int) -> list[Cell]:
-    """Cells of one printed row."""
-    return [Cell(text=clean_inline(p), raw=p, line=line, bold=_is_bold(p)) for p in parts[:MAX_CELLS_PER_ROW]]
+    """Cells of one printed row (at most ``--max-cells-per-row``)."""
+    from lkjip.limits import current
+
+    return [Cell(text=clean_inline(p), raw=p, line=line, bold=_is_bold(p))
+            for p in parts[:current().max_cells_per_row]]
 
 
 def _row_kind(line: str) -> str:
@@ -147,13 +184,16 @@ def read_text_lines(text: str) -> RawDocument:
             blocks.append(RawTable(rows=rows, source="text", style=style))
             rows = []
 
+    from lkjip.limits import current
+
+    max_chars = current().max_line_chars
     i = 0
     n = len(lines)
     while i < n:
         raw_line = lines[i]
-        if len(raw_line) > MAX_LINE_CHARS:
-            warnings.append(f"line {i + 1}: {len(raw_line)} characters, cut to {MAX_LINE_CHARS}")
-            raw_line = raw_line[:MAX_LINE_CHARS]
+        if len(raw_line) > max_chars:
+            warnings.append(f"line {i + 1}: {len(raw_line)} characters, cut to {max_chars} (limit --max-line-chars)")
+            raw_line = raw_line[:max_chars]
         kind = _row_kind(raw_line)
         lineno = i + 1
         if kind == "html":
@@ -196,9 +236,17 @@ def read_text_lines(text: str) -> RawDocument:
 
 def read_text(path: Path) -> RawDocument:
     """Read a .txt/.md report from disk into the raw document model."""
+    from lkjip.limits import current
+
+    limit = current().max_text_mb
+    size = Path(path).stat().st_size
+    if size > limit * 1024 * 1024:
+        return RawDocument(blocks=[], format=_fmt(path), status="failed",
+                           error=f"text file too large ({size / 1048576:.0f} MB > {limit:g} MB; limit --max-text-mb)")
     data = Path(path).read_bytes()
-    if not data.strip():
-        return RawDocument(blocks=[], format=_fmt(path), status="failed", error="empty file")
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        return RawDocument(blocks=[], format=_fmt(path), status="failed",
+                           error="empty file" + (" (0 bytes)" if not data else " (only blank characters)"))
     try:
         text = decode(data)
     except NotTextError as exc:
