@@ -27,7 +27,7 @@ from lkjip.limits import Limits, current as current_limits, flags as limit_flags
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
-from lkjip.audit import audit_document, dataset_findings, prose_of, read_frames, write_dataset_findings
+from lkjip.audit import audit_document, cross_document_frames, dataset_findings, prose_of, write_dataset_findings
 from lkjip.canonical import relabel
 from lkjip.normalize.metadata import extract_metadata
 from lkjip.schema import SCHEMA_VERSION
@@ -204,7 +204,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
         bar.close()
     if stats["ingested"]:
         relabel(ds, IndicatorMatcher(aliases=aliases) if aliases else None)
-        write_dataset_findings(out, dataset_findings(read_frames(out)))  # across documents
+        write_dataset_findings(out, dataset_findings(cross_document_frames(out)))  # across documents
     return stats
 
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 import pandas as pd
 import pyarrow as pa
@@ -66,15 +66,19 @@ class Dataset:
         return sorted(f for f in folder.glob("*.parquet") if not f.name.startswith((".", "_"))) \
             if folder.exists() else []
 
-    def read(self, name: str, documents_only: bool = False) -> pa.Table:
+    def read(self, name: str, documents_only: bool = False, columns: Optional[list[str]] = None) -> pa.Table:
         """One table of the dataset, whole (empty with the contract's columns if none).
 
-        ``documents_only`` leaves out the dataset-level rows (:data:`DATASET_PART`).
+        ``documents_only`` leaves out the dataset-level rows (:data:`DATASET_PART`); ``columns``
+        reads only those (less memory on a large dataset).
         """
+        schema = SCHEMAS[name] if columns is None else pa.schema([SCHEMAS[name].field(c) for c in columns])
         files = [f for f in self.files(name) if not (documents_only and f.name == DATASET_PART)]
         if not files:
-            return SCHEMAS[name].empty_table()
-        return pa.concat_tables([_conform(pq.read_table(f), SCHEMAS[name]) for f in files])
+            return schema.empty_table()
+        return pa.concat_tables([_conform(pq.read_table(f, columns=[c for c in schema.names
+                                                                    if c in pq.read_schema(f).names]), schema)
+                                 for f in files])
 
     def documents(self) -> pd.DataFrame:
         """The committed documents."""

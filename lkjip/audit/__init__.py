@@ -26,7 +26,7 @@ from lkjip.audit.checks import (CHECK_NAMES, SEVERITIES, DocFrames, check_cross_
 from lkjip.schema import SCHEMAS, to_table
 from lkjip.store import DATASET_PART, Dataset  # DATASET_PART: where cross-document findings live
 
-__all__ = ["audit_document", "audit_dataset", "dataset_findings", "write_dataset_findings", "prose_of",
+__all__ = ["audit_document", "audit_dataset", "dataset_findings", "cross_document_frames", "write_dataset_findings", "prose_of",
            "read_frames", "CHECK_NAMES", "SEVERITIES", "DATASET_PART"]
 
 # checks that need the document's text: kept from the ingest's findings when the dataset is re-audited
@@ -76,6 +76,18 @@ def read_frames(data_dir: Path) -> dict[str, pd.DataFrame]:
     """The dataset's documents, tables, indicators, budgets and findings (per-document parts and dataset part)."""
     ds = Dataset(Path(data_dir))
     return {name: ds.read(name).to_pandas() for name in SCHEMAS}
+
+
+CROSS_DOCUMENT_COLUMNS = ["doc_id", "table_id", "row_index", "page", "line", "kecamatan", "kabupaten_kota", "level",
+                          "indicator_raw", "indicator_name", "indicator_id", "year", "measure", "comparator", "value",
+                          "value_raw"]
+
+
+def cross_document_frames(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """Just what the cross-document checks read: documents, and the indicator columns they compare."""
+    ds = Dataset(Path(data_dir))
+    return {"documents": ds.read("documents").to_pandas(),
+            "indicators": ds.read("indicators", columns=CROSS_DOCUMENT_COLUMNS).to_pandas()}
 
 
 def dataset_findings(frames: dict[str, pd.DataFrame]) -> list[dict]:
