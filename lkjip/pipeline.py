@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import signal
 import os
+import resource
 import sys
 import time
 import traceback
@@ -140,7 +141,7 @@ def work(task: Task, limits: Limits, out: str) -> dict:
     doc = res["document"]
     doc.pop("traceback", None)
     Dataset(Path(out)).write_parts(doc["doc_id"], res)
-    return {"document": doc}
+    return {"document": doc, "worker_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def plan(files: list[Path], ds: Dataset, force: bool) -> tuple[list[Task], int]:
@@ -173,7 +174,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
     ds.ensure()
     todo, skipped = plan(files, ds, force)
     stats = dict(files=len(files), skipped=skipped, ingested=0, failed=0, tables=0, values=0, budget_rows=0,
-                 pages=0)
+                 pages=0, worker_peak_mb=0.0)
     fn = partial(work, out=str(out))
     if executor == "dask":
         results = run_dask(todo, scheduler, limits, fn)
@@ -198,6 +199,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
             stats["values"] += doc["n_indicator_values"]
             stats["budget_rows"] += doc["n_budget_rows"]
             stats["pages"] += doc.get("n_pages") or 0
+            stats["worker_peak_mb"] = max(stats["worker_peak_mb"], res.get("worker_rss_mb", 0))
             if doc["status"] == "failed":
                 log(f"failed: {doc['source_file']}: {doc.get('error')}")
     finally:
@@ -289,7 +291,7 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         return EXIT_USAGE
     print(f"{stats['files']} files: {stats['ingested']} ingested, {stats['skipped']} unchanged (skipped), "
           f"{stats['failed']} failed | {stats['tables']} tables, {stats['values']} indicator values, "
-          f"{stats['budget_rows']} budget rows -> {args.out}")
+          f"{stats['budget_rows']} budget rows -> {args.out} (peak worker memory {stats['worker_peak_mb']:.0f} MB)")
     return EXIT_FAILED if stats["failed"] else EXIT_OK
 
 
