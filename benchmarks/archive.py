@@ -1,10 +1,10 @@
 """Ingest a synthetic archive with 1 and 2 workers and with the Dask executor; report the speed-up.
 
-    python benchmarks/archive.py [--n 500] [--sizes 100,500] [--no-dask]
+    python benchmarks/archive.py [--sizes 100,500] [--no-dask]
 
 Builds N reports (copies of data/raw with perturbed names, numbers and years, plus broken files),
 ingests each configuration in a fresh process and prints documents/s, the peak resident memory of
-any one process (the workers' memory, which must stay flat as the archive grows) and the speed-up.
+a worker process (which must stay flat as the archive grows) and the speed-up.
 """
 from __future__ import annotations
 
