@@ -5,8 +5,8 @@ RapidOCR is kept as an alternative engine for comparison. Nothing is downloaded 
 Tesseract's language data comes from the Debian packages that ``scripts/ci_ocr_deps.sh`` installs.
 
 Flow for one page: :func:`render_page` (pypdfium2, at the resolution of the page's scan image) →
-:func:`prepare` (grayscale, upsample low-resolution scans, orientation, deskew, denoise, ruled
-lines removed) → :func:`ocr_words`, whose :class:`OcrWord` boxes are in PDF points of the upright,
+:func:`prepare` (grayscale, upsample low-resolution scans, orientation, deskew; optionally
+denoise and erase ruled lines) → :func:`ocr_words`, whose :class:`OcrWord` boxes are in PDF points of the upright,
 deskewed page (``top`` measured from the top edge), exactly like pdfplumber words.
 :func:`ocr_page` runs all of it; :func:`page_needs_ocr` says which pages want it.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
-           "prepare", "estimate_skew", "detect_orientation", "remove_rules", "ocr_words", "render_page",
+           "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
            "ocr_page", "engine_available"]
 
 MISSING = "OCR engine not installed: run scripts/ci_ocr_deps.sh"
@@ -49,12 +49,15 @@ class OcrSettings:
     deskew: bool = True
     max_skew: float = 5.0  # degrees searched either way
     min_skew: float = 0.05  # smaller estimates are left alone
-    orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD)
-    min_orientation_conf: float = 2.0  # OSD confidence needed to turn a page
-    denoise: bool = True  # 3x3 median filter (speckle)
-    remove_rules: bool = True  # erase long ruled lines before recognition (they read as | l 1)
+    orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD, also for RapidOCR)
+    osd_sure: float = 5.0  # OSD answers below this confidence are checked by reading the page in 4 turns
+    min_vote_lead: float = 3.0  # ... where the winning turn needs this many more well-read words
+    denoise: bool = False  # 3x3 median filter: measured to cost values on thin low-resolution strokes
+    remove_rules: bool = False  # erase long ruled lines first: measured no better (Tesseract uses them as layout)
     min_rule_len: float = 0.5  # inches: dark runs at least this long are rules
+    bitonal_cleanup: bool = True  # 1-bit (fax-like) scans are always denoised and their rules erased (measured)
     min_confidence: float = 0.0  # words below this confidence (0-100) are dropped
+    keep_image: bool = True  # ocr_page keeps the prepared image on its result (for rule_segments)
     # page_needs_ocr
     min_text_chars: int = 20  # fewer usable chars over a scan image: the text layer is not usable
     min_good_share: float = 0.7  # share of letters/digits/punctuation a usable layer has at least
@@ -108,8 +111,9 @@ class OcrPage(list):
     """The words of one OCR'd page (a list of :class:`OcrWord`) plus what preparation found."""
 
     def __init__(self, words: Iterable[OcrWord] = (), width: float = 0.0, height: float = 0.0,
-                 rotation: int = 0, skew: float = 0.0, dpi: float = 0.0):
+                 rotation: int = 0, skew: float = 0.0, dpi: float = 0.0, image=None):
         super().__init__(words)
+        self.image = image  # the prepared image the words were read from (for rule_segments)
         self.width, self.height = width, height  # upright page size in points (swapped if turned 90/270)
         self.rotation, self.skew, self.dpi = rotation, skew, dpi  # degrees turned clockwise, deskewed by, image dpi
 
@@ -316,28 +320,41 @@ def _rotate(gray, deg: float):
     return gray.rotate(deg, resample=Image.BILINEAR, expand=False, fillcolor=255)
 
 
-def remove_rules(gray, dpi: float, min_len_in: float = 0.5):
-    """Erase long horizontal and vertical dark runs (table rules) from a grayscale image."""
+def _rule_masks(gray, dpi: float, min_len_in: float):
+    """(horizontal, vertical) masks of the dark runs at least ``min_len_in`` inches long, or None."""
     import numpy as np
-    from PIL import Image
     a = np.asarray(gray, dtype=np.uint8)
     thr = _otsu(a)
     if thr >= 250:
-        return gray
+        return None
     ink = a <= thr
     L = max(10, int(round(min_len_in * dpi)))
-    mask = _long_runs(ink, L, axis=1) | _long_runs(ink, L, axis=0)
-    if not mask.any():
-        return gray
+    return _long_runs(ink, L, axis=1), _long_runs(ink, L, axis=0)
+
+
+def remove_rules(gray, dpi: float, min_len_in: float = 0.5):
+    """Erase long horizontal and vertical dark runs (table rules) from a grayscale image."""
+    return _erase_rules(gray, dpi, min_len_in)[0]
+
+
+def _erase_rules(gray, dpi: float, min_len_in: float):
+    """(image with the rules erased, the rules as edges in points)."""
+    import numpy as np
+    from PIL import Image
+    masks = _rule_masks(gray, dpi, min_len_in)
+    if masks is None or not (masks[0].any() or masks[1].any()):
+        return gray, []
+    edges = _mask_edges(masks, dpi, min_len_in)
+    mask = masks[0] | masks[1]
     # widen the mask by a pixel so anti-aliased edges of the rule go too
     grown = mask.copy()
     grown[1:, :] |= mask[:-1, :]
     grown[:-1, :] |= mask[1:, :]
     grown[:, 1:] |= mask[:, :-1]
     grown[:, :-1] |= mask[:, 1:]
-    out = a.copy()
+    out = np.asarray(gray, dtype=np.uint8).copy()
     out[grown] = 255
-    return Image.fromarray(out, "L")
+    return Image.fromarray(out, "L"), edges
 
 
 def _long_runs(ink, L: int, axis: int):
@@ -360,14 +377,72 @@ def _long_runs(ink, L: int, axis: int):
     return covered if axis == 1 else covered.T
 
 
-def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int, float]:
-    """(degrees the page is turned clockwise: 0/90/180/270, confidence) by Tesseract OSD; (0, 0) if unsure."""
+def _runs_1d(row) -> list[tuple[int, int]]:
+    """(start, end) of the True runs of a boolean vector, end exclusive."""
+    import numpy as np
+    d = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
+    starts = np.flatnonzero(d == 1)
+    ends = np.flatnonzero(d == -1)
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _segments(mask, axis: int, min_len: int) -> list[tuple[int, int, int, int]]:
+    """Rules in a run mask along ``axis`` as (along0, along1, across0, across1) pixel boxes; runs on
+    neighbouring rows (a rule a few pixels thick) that overlap are one rule."""
+    import numpy as np
+    m = mask if axis == 1 else mask.T
+    rows = np.flatnonzero(m.any(axis=1))
+    open_: list[list[int]] = []  # [a0, a1, c0, c1]
+    done: list[tuple[int, int, int, int]] = []
+    for r in rows.tolist():
+        runs = _runs_1d(m[r])
+        nxt = []
+        for a0, a1 in runs:
+            for seg in open_:
+                if seg[3] == r and a0 < seg[1] and seg[0] < a1:  # touches the rule from the row above
+                    seg[0], seg[1], seg[3] = min(seg[0], a0), max(seg[1], a1), r + 1
+                    break
+            else:
+                nxt.append([a0, a1, r, r + 1])
+        still = []
+        for seg in open_:
+            (still if seg[3] == r + 1 else done).append(seg)
+        open_ = still + nxt
+    done.extend(open_)
+    return [tuple(sd) for sd in done if sd[1] - sd[0] >= min_len]
+
+
+def _mask_edges(masks, dpi: float, min_len_in: float) -> list[dict]:
+    """Rule masks → pdfplumber-like edges in points (filled blocks thicker than 0.05 in are left out)."""
+    L = max(10, int(round(min_len_in * dpi)))
+    k = 72.0 / dpi
+    out = []
+    for mask, axis, kind in ((masks[0], 1, "h"), (masks[1], 0, "v")):
+        for a0, a1, c0, c1 in _segments(mask, axis, L):
+            if c1 - c0 > 0.05 * dpi:
+                continue
+            x0, x1, top, bottom = (a0, a1, c0, c1) if kind == "h" else (c0, c1, a0, a1)
+            out.append({"orientation": kind, "x0": round(x0 * k, 2), "top": round(top * k, 2),
+                        "x1": round(x1 * k, 2), "bottom": round(bottom * k, 2)})
+    return out
+
+
+def rule_segments(image, settings: OcrSettings | None = None) -> list[dict]:
+    """Ruled lines of a page image as pdfplumber-like edges in points (``orientation`` 'h'/'v', ``x0``,
+    ``top``, ``x1``, ``bottom``) for ruled-table detection; those :func:`prepare` erased come from its info."""
+    if "ocr_rules" in image.info:
+        return list(image.info["ocr_rules"])
     s = settings or OcrSettings()
-    gray = _gray(image)
-    api = _tess_api(s, osd=True)
-    # OSD wants ~300 dpi text; bigger images only cost time
+    dpi = _dpi(image, s.default_dpi)
+    masks = _rule_masks(_gray(image), dpi, s.min_rule_len)
+    return [] if masks is None else _mask_edges(masks, dpi, s.min_rule_len)
+
+
+def _osd(gray, s: OcrSettings) -> tuple[int, float]:
+    """Tesseract OSD: (clockwise degrees the page is turned, confidence); (0, 0) when it has no answer."""
     from PIL import Image
-    f = min(1.0, 2000 / max(gray.width, gray.height))
+    api = _tess_api(s, osd=True)
+    f = min(1.0, 2400 / max(gray.width, gray.height))  # OSD wants ~200-300 dpi text; more only costs time
     img = gray if f >= 1.0 else gray.resize((round(gray.width * f), round(gray.height * f)), Image.BILINEAR)
     api.SetImage(img)
     try:
@@ -377,27 +452,102 @@ def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int,
     api.Clear()
     if not r:
         return 0, 0.0
-    deg, conf = int(r.get("orient_deg", 0)) % 360, float(r.get("orient_conf", 0.0))
-    return deg, conf
+    return int(r.get("orient_deg", 0)) % 360, float(r.get("orient_conf", 0.0))
+
+
+_WORDY = re.compile(r"[A-Za-z0-9]{3,}")
+
+
+def _good_words(api) -> int:
+    """Words of the last recognition read with confidence >= 70 and at least 3 letters or digits."""
+    import tesserocr
+    ri = api.GetIterator()
+    W = tesserocr.RIL.WORD
+    good = 0
+    if ri is None or ri.Empty(W):
+        return 0
+    while True:
+        try:
+            word = ri.GetUTF8Text(W)
+        except RuntimeError:  # an empty word
+            word = None
+        if word and ri.Confidence(W) >= 70 and _WORDY.search(word):
+            good += 1
+        if not ri.Next(W):
+            return good
+
+
+def _vote_orientation(gray, s: OcrSettings) -> tuple[int, float]:
+    """Read a central square of the page in all four turns; (clockwise turn whose reading is best, margin)."""
+    import tesserocr
+    from PIL import Image
+    w, h = gray.size
+    side = int(0.4 * min(w, h))
+    box = ((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2)
+    crop = gray.crop(box)
+    dpi = _dpi(gray, s.default_dpi)
+    if dpi > 170:  # reading at ~150 dpi is enough to tell which way up the text is
+        f = 150 / dpi
+        crop = crop.resize((max(1, round(crop.width * f)), max(1, round(crop.height * f))), Image.BILINEAR)
+        dpi = 150
+    api = _tess_api(s)
+    api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK)
+    scores = {}
+    try:
+        for turn in (0, 90, 180, 270):
+            api.SetImage(crop.rotate(turn, expand=True))  # undo a clockwise turn of `turn` degrees
+            api.SetSourceResolution(int(dpi))
+            api.Recognize()
+            scores[turn] = _good_words(api)
+    finally:
+        api.SetPageSegMode(s.psm)
+        api.Clear()
+    best = max(scores, key=lambda k: scores[k])
+    rest = max(v for k, v in scores.items() if k != best)
+    return best, float(scores[best] - rest)
+
+
+def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int, float]:
+    """(clockwise degrees the page is turned: 0/90/180/270, confidence) by Tesseract OSD, or when OSD is
+    unsure, by reading a central square in all four turns (confidence = the winner's lead in good words)."""
+    s = settings or OcrSettings()
+    gray = _gray(image)
+    deg, conf = _osd(gray, s)
+    if conf >= s.osd_sure:
+        return deg, conf
+    turn, lead = _vote_orientation(gray, s)
+    if lead >= s.min_vote_lead:
+        return turn, lead
+    return 0, 0.0
+
+
+def _is_bitonal(gray) -> bool:
+    """True for a black-and-white image (a 1-bit scan rendered to gray): almost no mid-grey pixels."""
+    import numpy as np
+    small = gray if gray.width * gray.height <= 1_000_000 else gray.reduce(max(1, int(gray.width / 800)))
+    h = np.bincount(np.asarray(small, dtype=np.uint8).ravel(), minlength=256)
+    return h[16:240].sum() <= 0.005 * h.sum()
 
 
 def prepare(image, settings: OcrSettings | None = None):
-    """Grayscale, upsample a low-resolution scan, turn upright, deskew, denoise and erase rules.
+    """Grayscale, upsample a low-resolution scan, turn upright, deskew (and, if set, denoise and erase rules).
 
-    The result's ``info`` holds ``dpi``, ``ocr_rotation`` (clockwise degrees the page was turned)
-    and ``ocr_skew`` (degrees removed); its pixels map to page points by 72/dpi."""
+    The result's ``info`` holds ``dpi``, ``ocr_rotation`` (clockwise degrees the page was turned),
+    ``ocr_skew`` (degrees removed) and, when rules were erased, ``ocr_rules``; its pixels map to page
+    points by 72/dpi."""
     from PIL import Image, ImageFilter
     s = settings or OcrSettings()
     dpi = _dpi(image, s.default_dpi)
     gray = _gray(image)
+    bitonal = s.bitonal_cleanup and (image.mode == "1" or bool(image.info.get("ocr_bitonal")) or _is_bitonal(gray))
     if dpi < s.min_dpi:
         f = s.target_dpi / dpi
         gray = gray.resize((round(gray.width * f), round(gray.height * f)), Image.BICUBIC)
         dpi = dpi * f
     rotation = 0
-    if s.orientation and s.engine == "tesseract":
+    if s.orientation:  # Tesseract's OSD and reading, whichever engine reads the page afterwards
         deg, conf = detect_orientation(gray, s)
-        if deg and conf >= s.min_orientation_conf:
+        if deg:
             gray = gray.rotate(deg, expand=True)  # OSD's clockwise turn undone by a counter-clockwise one
             rotation = deg
     skew = 0.0
@@ -407,13 +557,18 @@ def prepare(image, settings: OcrSettings | None = None):
             gray = _rotate(gray, -skew)
         else:
             skew = 0.0
-    if s.denoise:
+    if s.denoise or bitonal:
         gray = gray.filter(ImageFilter.MedianFilter(3))
-    if s.remove_rules:
-        gray = remove_rules(gray, dpi, s.min_rule_len)
+    rules = None
+    if s.remove_rules or bitonal:
+        gray, rules = _erase_rules(gray, dpi, s.min_rule_len)
+    if gray is image:  # nothing changed the pixels: do not touch the caller's image
+        gray = gray.copy()
     gray.info["dpi"] = (dpi, dpi)
     gray.info["ocr_rotation"] = rotation
     gray.info["ocr_skew"] = skew
+    if rules is not None:
+        gray.info["ocr_rules"] = rules  # what was erased, for rule_segments
     return gray
 
 
@@ -484,10 +639,23 @@ def engine_available(settings: OcrSettings | None = None) -> bool:
         return False
 
 
+def _line_box(ri, level) -> Optional[tuple[tuple[float, float, float, float], float, float]]:
+    """((x0, y0, x1, y1) baseline endpoints, ascent above the baseline, descent below it) of a text line."""
+    try:
+        (bx0, by0), (bx1, by1) = ri.Baseline(level)
+        attrs = ri.RowAttributes()
+        rh, desc = float(attrs["row_height"]), float(attrs["descenders"])
+    except Exception:
+        return None
+    if not rh > 0 or desc > 0 or -desc >= rh:
+        return None
+    return (float(bx0), float(by0), float(bx1), float(by1)), rh + desc, -desc
+
+
 def _tess_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, float, float]]:
-    """(text, x0, top, x1, bottom, conf) in pixels; top/bottom are the word's text line's."""
+    """(text, x0, top, x1, bottom, conf) in pixels; top/bottom span the line's font box (ascender to descender)."""
+    api = _tess_api(s)  # raises OcrEngineMissing when tesserocr or the language data is absent
     import tesserocr
-    api = _tess_api(s)
     dpi = _dpi(gray, s.default_dpi)
     api.SetImage(gray)
     api.SetSourceResolution(int(round(dpi)))
@@ -495,18 +663,30 @@ def _tess_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, fl
     out = []
     ri = api.GetIterator()
     W, L = tesserocr.RIL.WORD, tesserocr.RIL.TEXTLINE
-    line_box = None
+    line = None
+    first = True
     if ri is not None and not ri.Empty(W):
         while True:
-            if line_box is None or ri.IsAtBeginningOf(L):
-                line_box = ri.BoundingBox(L)
-            text = ri.GetUTF8Text(W)
+            if first or ri.IsAtBeginningOf(L):
+                line = _line_box(ri, L)
+                first = False
+            try:
+                text = ri.GetUTF8Text(W)
+            except RuntimeError:  # an empty word
+                text = None
             box = ri.BoundingBox(W)
             if text and text.strip() and box:
                 x0, y0, x1, y1 = box
-                lt, lb = (line_box[1], line_box[3]) if line_box else (y0, y1)
-                # the line's extent (like a font box) unless the word sticks out of it
-                out.append((text.strip(), x0, min(lt, y0), x1, max(lb, y1), float(ri.Confidence(W))))
+                top, bottom = y0, y1
+                if line is not None:
+                    (bx0, by0, bx1, by1), asc, desc = line
+                    cx = (x0 + x1) / 2
+                    base = by0 + (by1 - by0) * ((cx - bx0) / (bx1 - bx0)) if bx1 != bx0 else by0
+                    ft, fb = base - asc, base + desc
+                    # like a PDF font box: the same extent for every word of the line, unless it lies off the box
+                    if ft <= (y0 + y1) / 2 <= fb:
+                        top, bottom = min(ft, y0), max(fb, y1) if y1 - fb > 0.5 * desc else fb
+                out.append((text.strip(), x0, top, x1, bottom, float(ri.Confidence(W))))
             if not ri.Next(W):
                 break
     api.Clear()
@@ -524,12 +704,25 @@ def _rapid_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, f
         ys = [p[1] for p in box]
         x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
         n = len(text) or 1
-        pos = 0
         for m in re.finditer(r"\S+", text):
             a, b = m.start(), m.end()
             out.append((m.group(), x0 + (x1 - x0) * a / n, top, x0 + (x1 - x0) * b / n, bottom, float(conf) * 100))
-            pos = b
     return out
+
+
+_BARS = "|¦"
+
+
+def _strip_bars(text: str, x0: float, x1: float) -> tuple[str, float, float]:
+    """A table rule read as '|' at a word's edge is not part of it: strip it and shrink the box to match."""
+    core = text.strip(_BARS)
+    if core == text or not core:
+        return core, x0, x1
+    n = len(text)
+    lead = len(text) - len(text.lstrip(_BARS))
+    trail = len(text) - len(text.rstrip(_BARS))
+    w = (x1 - x0) / n
+    return core, x0 + lead * w, x1 - trail * w
 
 
 def ocr_words(image, settings: OcrSettings | None = None) -> list[OcrWord]:
@@ -543,6 +736,9 @@ def ocr_words(image, settings: OcrSettings | None = None) -> list[OcrWord]:
     words = []
     for text, x0, top, x1, bottom, conf in raw:
         if conf < s.min_confidence:
+            continue
+        text, x0, x1 = _strip_bars(text, x0, x1)
+        if not text:
             continue
         conf = max(0.0, min(100.0, conf))
         words.append(OcrWord(text, round(x0 * k, 2), round(top * k, 2), round(x1 * k, 2), round(bottom * k, 2),
@@ -580,10 +776,10 @@ def _pdfium_doc(pdf_page):
     return doc
 
 
-def _native_dpi(page) -> Optional[float]:
-    """Resolution of the largest image on a pypdfium2 page, or None."""
+def _scan_image(page) -> tuple[Optional[float], bool]:
+    """(resolution, is 1-bit) of the largest image on a pypdfium2 page; (None, False) without one."""
     import pypdfium2.raw as raw
-    best, best_area = None, 0.0
+    best, best_area, bitonal = None, 0.0, False
     try:
         for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
             l, b, r, t = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
@@ -595,23 +791,27 @@ def _native_dpi(page) -> Optional[float]:
             if area > best_area:
                 best_area = area
                 # px per inch along the longer side (rotated placements swap px axes)
-                long_px, long_pt = max(pw, ph), max(w_pt, h_pt)
-                best = long_px / (long_pt / 72.0)
+                best = max(pw, ph) / (max(w_pt, h_pt) / 72.0)
+                try:
+                    bitonal = obj.get_metadata().bits_per_pixel == 1
+                except Exception:
+                    bitonal = False
     except Exception:
-        return None
-    return best
+        return None, False
+    return best, bitonal
 
 
 def render_page(pdf_page, settings: OcrSettings | None = None):
-    """Grayscale PIL image of a pdfplumber page at its scan's resolution (``info['dpi']`` set)."""
+    """Grayscale PIL image of a pdfplumber page at its scan's resolution (``info``: 'dpi', 'ocr_bitonal')."""
     s = settings or OcrSettings()
     doc = _pdfium_doc(pdf_page)
     page = doc[pdf_page.page_number - 1]
-    dpi = _native_dpi(page) or s.default_dpi
-    dpi = max(72.0, min(dpi, s.max_render_dpi))
+    dpi, bitonal = _scan_image(page)
+    dpi = max(72.0, min(dpi or s.default_dpi, s.max_render_dpi))
     img = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=True).to_pil()
     img = _gray(img)
     img.info["dpi"] = (dpi, dpi)
+    img.info["ocr_bitonal"] = bitonal
     return img
 
 
@@ -625,4 +825,4 @@ def ocr_page(pdf_page, settings: OcrSettings | None = None) -> OcrPage:
     dpi = _dpi(img, s.default_dpi)
     return OcrPage(words, width=round(img.width * 72.0 / dpi, 2), height=round(img.height * 72.0 / dpi, 2),
                    rotation=int(img.info.get("ocr_rotation", 0)), skew=float(img.info.get("ocr_skew", 0.0)),
-                   dpi=dpi)
+                   dpi=dpi, image=img if s.keep_image else None)
