@@ -1917,7 +1917,8 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                 if strict and fallback:
                     raise _Damaged("broken cross-reference table")
                 left = pages_known(n_total)  # the time limit grows with the page count
-                budget = min(s.time_budget_s, 0.85 * left + (time.monotonic() - t0))
+                # pages may use 60% of the time limit: building the tables needs the rest
+                budget = min(s.time_budget_s, 0.6 * left + (time.monotonic() - t0))
                 limit_text = (f"time limit of {current_limits().describe_time(n_total)}" if math.isfinite(left)
                               else f"time budget of {s.time_budget_s:g} s")
                 for i, page in enumerate(all_pages):
@@ -1954,7 +1955,10 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
         stopped = f"stopped at page {len(pages) + 1}: {type(e).__name__}: {str(e)[:120]}"
     if _INFLATION.tripped:
         return _failed(_INFLATION.tripped, n_pages=n_total)
-    return _assemble(pages, n_total, s, stopped, warnings)
+    try:
+        return _assemble(pages, n_total, s, stopped, warnings)
+    except _Timeout as e:
+        return _failed(f"{e} (while building the tables of {len(pages)} pages)", n_pages=n_total)
 
 
 def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, stopped: Optional[str],
