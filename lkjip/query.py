@@ -349,12 +349,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     """lkjip query."""
     import duckdb
 
-    try:
-        con = connect(args.data)
-    except DataError as exc:
-        return _usage(exc)
-    except duckdb.Error as exc:  # e.g. a Parquet file that is not one
-        return _usage(duckdb_error_line(exc))
+    con = connect(args.data)
     if args.views:
         for name, desc, cols in describe_views(con):
             print(f"{name}: {desc}\n    {', '.join(cols)}")
@@ -483,17 +478,6 @@ def _money(v: Optional[float]) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """lkjip show: one screen about a report."""
-    import duckdb
-
-    try:
-        return _show(args)
-    except DataError as exc:
-        return _usage(exc)
-    except duckdb.Error as exc:
-        return _usage(duckdb_error_line(exc))
-
-
-def _show(args: argparse.Namespace) -> int:
     con = connect(args.data)
     ids = _resolve_doc(con, args.doc)
     if not ids:
@@ -610,14 +594,8 @@ XLSX_MAX_ROWS = 1_048_575  # data rows per sheet under the header row
 
 def cmd_export(args: argparse.Namespace) -> int:
     """lkjip export: the dataset as CSV files or one XLSX workbook."""
-    import duckdb
-
     try:
         return _export(args)
-    except DataError as exc:
-        return _usage(exc)
-    except duckdb.Error as exc:
-        return _usage(duckdb_error_line(exc))
     except OSError as exc:
         return _usage(f"cannot write {args.output or 'the export'}: {exc}")
 
@@ -728,13 +706,18 @@ def _usage(msg: Any) -> int:
 
 
 def _needs_duckdb(handler):
-    """Run a handler, turning a missing duckdb into a one-line message."""
+    """Run a handler, turning a missing duckdb, a missing dataset or a DuckDB error into a one-line message."""
     def run(args: argparse.Namespace) -> int:
         try:
-            import duckdb  # noqa: F401
+            import duckdb
         except ImportError:
             return _usage("this command needs DuckDB: pip install duckdb")
-        return handler(args)
+        try:
+            return handler(args)
+        except DataError as exc:
+            return _usage(exc)
+        except duckdb.Error as exc:  # e.g. a Parquet file that is not one
+            return _usage(duckdb_error_line(exc))
     run.__doc__ = handler.__doc__
     return run
 
