@@ -53,7 +53,7 @@ def failed_result(task: Task, reason: str) -> dict:
     path = Path(task[0])
     return {"document": dict(doc_id=task[2][:16], sha256=task[2], source_file=task[1], file_name=path.name,
                              format=path.suffix.lstrip(".").lower(), status="failed", error=reason,
-                             n_tables=0, n_indicator_values=0, n_budget_rows=0, n_findings=0),
+                             n_tables=0, n_indicator_values=0, n_budget_rows=0, n_findings=0, n_ocr_pages=0),
             "tables": [], "indicators": [], "budgets": [], "findings": []}
 
 
@@ -116,10 +116,10 @@ def run_dask(tasks: list[Task], scheduler: str, limits: Limits, worker_fn: Calla
 
 
 class Progress:
-    """A progress bar on a terminal (documents, pages, failures, ETA); periodic log lines otherwise."""
+    """A progress bar on a terminal (documents, pages, OCR pages, failures, ETA); periodic log lines otherwise."""
 
     def __init__(self, total: int, stream=None, every_s: float = 10.0):
-        self.total, self.done, self.pages, self.failed = total, 0, 0, 0
+        self.total, self.done, self.pages, self.failed, self.ocr_pages = total, 0, 0, 0, 0
         self.stream = stream or sys.stderr
         self.every_s, self.t0, self.last = every_s, time.monotonic(), 0.0
         self.bar = None
@@ -128,10 +128,11 @@ class Progress:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, \
                     TextColumn, TimeElapsedColumn, TimeRemainingColumn
                 self.bar = RichProgress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
-                                        TextColumn("{task.fields[pages]} pages, {task.fields[failed]} failed"),
+                                        TextColumn("{task.fields[pages]} pages ({task.fields[ocr]} OCR), "
+                                                   "{task.fields[failed]} failed"),
                                         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                                         transient=True)
-                self.task = self.bar.add_task("docs", total=total, pages=0, failed=0)
+                self.task = self.bar.add_task("docs", total=total, pages=0, ocr=0, failed=0)
                 self.bar.start()
             except ImportError:
                 self.bar = None
@@ -140,16 +141,18 @@ class Progress:
         """Count one finished document."""
         self.done += 1
         self.pages += int(doc.get("n_pages") or 0)
+        self.ocr_pages += int(doc.get("n_ocr_pages") or 0)
         self.failed += doc.get("status") == "failed"
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, pages=self.pages, failed=self.failed)
+            self.bar.update(self.task, advance=1, pages=self.pages, ocr=self.ocr_pages, failed=self.failed)
             return
         now = time.monotonic() - self.t0
         if now - self.last >= self.every_s or self.done == self.total:
             self.last = now
             rate = self.done / now if now else 0.0
             eta = (self.total - self.done) / rate if rate else 0.0
-            print(f"ingest: {self.done}/{self.total} documents, {self.pages} pages, {self.failed} failed, "
+            print(f"ingest: {self.done}/{self.total} documents, {self.pages} pages ({self.ocr_pages} OCR), "
+                  f"{self.failed} failed, "
                   f"{rate:.1f} docs/s, ETA {eta:.0f} s", file=self.stream, flush=True)
 
     def close(self) -> None:

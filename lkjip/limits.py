@@ -24,7 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Iterator, Optional
 
-__all__ = ["Limits", "DocumentTimeout", "current", "document", "pages_known", "start_watchdog"]
+__all__ = ["Limits", "DocumentTimeout", "current", "document", "pages_known", "ocr_page_started", "start_watchdog",
+           "OCR_MODES"]
+
+OCR_MODES = ("auto", "always", "never")
 
 
 def _f(default, flag: str, help: str):
@@ -42,6 +45,13 @@ class Limits:
     doc_timeout_s: float = _f(300.0, "--timeout", "most wall time for one document, in s (default %(d)s)")
     timeout_base_s: float = _f(60.0, "--timeout-base", "wall time every document gets, in s (default %(d)s)")
     timeout_per_page_s: float = _f(2.0, "--timeout-per-page", "wall time added per PDF page, in s (default %(d)s)")
+    # OCR: a scanned page takes 1.5 s (200 dpi) to 5 s (100 dpi 1-bit, turned) on one core, 12 s when its
+    # orientation has to be voted on; 30 s per OCR'd page is 6x the usual slowest, on top of the limit
+    # above, up to 3600 s (the 142-page real scan needs ~700 s)
+    timeout_per_ocr_page_s: float = _f(30.0, "--timeout-per-ocr-page", "wall time added per page read by OCR, "
+                                                                      "in s (default %(d)s)")
+    ocr_timeout_s: float = _f(3600.0, "--timeout-ocr", "most wall time added for OCR to one document, in s "
+                                                       "(default %(d)s)")
     # memory: real reports peak at 1.5 GB of address space (165 MB resident) in a worker: 2048 MB passes
     # them, and 2 workers plus the main process stay under 4 GiB together
     worker_memory_mb: int = _f(2048, "--memory-mb", "address-space cap of each worker process, in MB "
@@ -70,12 +80,19 @@ class Limits:
     # text: real lines have <= 939 characters and rows <= 16 cells
     max_line_chars: int = _f(20_000, "--max-line-chars", "longer text lines are cut (default %(d)s)")
     max_cells_per_row: int = _f(200, "--max-cells-per-row", "cells kept per text table row (default %(d)s)")
+    # not a bound but travels with them to the workers: which PDF pages are read by OCR
+    ocr: str = field(default="auto", metadata={"flag": "--ocr", "kind": "choice", "choices": OCR_MODES,
+                                                "help": "OCR the pages without a usable text layer (auto, the "
+                                                        "default), every page (always) or none (never)"})
 
     def __post_init__(self):
         for f in fields(self):
             v = getattr(self, f.name)
             flag = f.metadata["flag"]
-            if f.metadata["kind"] == "int":
+            if f.metadata["kind"] == "choice":
+                if v not in f.metadata["choices"]:
+                    raise ValueError(f"{flag} must be one of {', '.join(f.metadata['choices'])}, got {v!r}")
+            elif f.metadata["kind"] == "int":
                 if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                     raise ValueError(f"{flag} must be a positive whole number, got {v!r}")
             elif not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0 or math.isinf(v):
@@ -85,12 +102,19 @@ class Limits:
         if self.max_zip_ratio < 2:
             raise ValueError(f"--max-zip-ratio must be at least 2, got {self.max_zip_ratio}")
 
-    def time_for(self, pages: Optional[int]) -> float:
-        """Wall time allowed for a document of ``pages`` pages (None: not known yet)."""
-        return min(self.doc_timeout_s, self.timeout_base_s + self.timeout_per_page_s * (pages or 0))
+    def time_for(self, pages: Optional[int], ocr_pages: int = 0) -> float:
+        """Wall time allowed for a document of ``pages`` pages (None: not known yet), ``ocr_pages`` of them OCR'd."""
+        return (min(self.doc_timeout_s, self.timeout_base_s + self.timeout_per_page_s * (pages or 0))
+                + min(self.ocr_timeout_s, self.timeout_per_ocr_page_s * ocr_pages))
 
-    def describe_time(self, pages: Optional[int]) -> str:
+    def describe_time(self, pages: Optional[int], ocr_pages: int = 0) -> str:
         """How the time limit of a document was worked out, with the flags that change it."""
+        if ocr_pages:
+            extra = min(self.ocr_timeout_s, self.timeout_per_ocr_page_s * ocr_pages)
+            how = ("--timeout-ocr" if extra >= self.ocr_timeout_s
+                   else f"{self.timeout_per_ocr_page_s:g} s per page; --timeout-per-ocr-page")
+            return (f"{self.time_for(pages, ocr_pages):g} s ({self.describe_time(pages)} + {extra:g} s for "
+                    f"{ocr_pages} OCR pages ({how}))")
         t = self.time_for(pages)
         if pages and t < self.doc_timeout_s:
             return (f"{t:g} s for {pages} pages ({self.timeout_base_s:g} s + {self.timeout_per_page_s:g} s per page; "
@@ -109,9 +133,9 @@ class Limits:
 
 
 def flags() -> list[tuple[str, str, type, object, str]]:
-    """(flag, field, type, default, help) of every limit, for the command line."""
+    """(flag, field, type, default, help) of every numeric limit, for the command line."""
     return [(f.metadata["flag"], f.name, int if f.metadata["kind"] == "int" else float, f.default,
-             f.metadata["help"]) for f in fields(Limits)]
+             f.metadata["help"]) for f in fields(Limits) if f.metadata["kind"] != "choice"]
 
 
 class DocumentTimeout(BaseException):
@@ -124,6 +148,7 @@ class _Active:
     t0: float
     alarm: bool
     pages: Optional[int] = None
+    ocr_pages: int = 0
 
 
 _ACTIVE: contextvars.ContextVar[Optional[_Active]] = contextvars.ContextVar("lkjip_document", default=None)
@@ -143,7 +168,7 @@ def current() -> Limits:
 def _arm(a: _Active) -> float:
     """(Re-)arm the time limit of the active document; returns the seconds left."""
     global _hard_deadline
-    left = a.limits.time_for(a.pages) - (time.monotonic() - a.t0)
+    left = a.limits.time_for(a.pages, a.ocr_pages) - (time.monotonic() - a.t0)
     if a.alarm:
         signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
         _hard_deadline = time.monotonic() + max(left, 0.0) + WATCHDOG_GRACE_S
@@ -162,7 +187,7 @@ def document(limits: Limits) -> Iterator[None]:
     old = None
     if alarm:
         def on_alarm(signum, frame):
-            raise DocumentTimeout(f"time limit of {a.limits.describe_time(a.pages)} exceeded while reading "
+            raise DocumentTimeout(f"time limit of {a.limits.describe_time(a.pages, a.ocr_pages)} exceeded while reading "
                                   "the document")
         old = signal.signal(signal.SIGALRM, on_alarm)
         _arm(a)
@@ -185,7 +210,19 @@ def pages_known(n: Optional[int]) -> float:
     a.pages = n
     if a.alarm:
         return _arm(a)
-    return a.limits.time_for(n) - (time.monotonic() - a.t0)
+    return seconds_left()
+
+
+def ocr_page_started() -> float:
+    """A reader is about to OCR a page: the time limit grows by the OCR allowance. Returns the
+    seconds left for the document (infinite outside :func:`document`)."""
+    a = _ACTIVE.get()
+    if a is None:
+        return math.inf
+    a.ocr_pages += 1
+    if a.alarm:
+        return _arm(a)
+    return seconds_left()
 
 
 def seconds_left() -> float:
@@ -193,7 +230,7 @@ def seconds_left() -> float:
     a = _ACTIVE.get()
     if a is None:
         return math.inf
-    return a.limits.time_for(a.pages) - (time.monotonic() - a.t0)
+    return a.limits.time_for(a.pages, a.ocr_pages) - (time.monotonic() - a.t0)
 
 
 def start_watchdog() -> None:

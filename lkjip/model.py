@@ -101,6 +101,7 @@ class RawDocument:
     status: str = "ok"  # ok | partial | failed
     error: Optional[str] = None
     warnings: list[str] = field(default_factory=list)
+    n_ocr_pages: int = 0  # pages whose words were read by OCR
 
     @property
     def tables(self) -> list[RawTable]:

@@ -24,7 +24,7 @@ from typing import Iterable, Optional
 
 from lkjip import __version__
 from lkjip.batch import Progress, Task, run_dask, run_local, run_one
-from lkjip.limits import Limits, current as current_limits, flags as limit_flags
+from lkjip.limits import OCR_MODES, Limits, current as current_limits, flags as limit_flags
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
 from lkjip.normalize.indicators import IndicatorMatcher, assign_indicator_ids
@@ -82,11 +82,12 @@ def process_file(path: Path, source_file: str, sha: str, matcher: Optional[Indic
     row = dict(doc_id=doc_id, sha256=sha, source_file=source_file, file_name=path.name,
                format=SUFFIX_FORMAT.get(path.suffix.lower(), path.suffix.lstrip(".").lower()),
                schema_version=SCHEMA_VERSION, extractor_version=__version__, n_tables=0,
-               n_indicator_values=0, n_budget_rows=0, n_findings=0)
+               n_indicator_values=0, n_budget_rows=0, n_findings=0, n_ocr_pages=0)
     parts: dict[str, list[dict]] = {"tables": [], "indicators": [], "budgets": [], "findings": []}
     try:
         doc = read_document(path)
-        row.update(format=doc.format, n_pages=doc.n_pages, status=doc.status, error=doc.error)
+        row.update(format=doc.format, n_pages=doc.n_pages, status=doc.status, error=doc.error,
+                   n_ocr_pages=doc.n_ocr_pages)
         if doc.status != "failed":
             _fill(doc, row, parts, matcher)
             if not parts["tables"] and doc.status == "ok":
@@ -125,10 +126,10 @@ def _fill(doc: RawDocument, row: dict, parts: dict, matcher: Optional[IndicatorM
         for f in r.indicators:
             name, ind_id, score = names.get(f.indicator_raw, (None, None, None))
             parts["indicators"].append(dict(common, table_id=r.table_id, table_kind=r.kind, indicator_name=name,
-                                            indicator_id=ind_id, match_score=score, text_source=source,
-                                            **vars(f)))
+                                            indicator_id=ind_id, match_score=score,
+                                            **dict(vars(f), text_source=f.text_source or source)))
         for b in r.budgets:
-            parts["budgets"].append(dict(common, table_id=r.table_id, text_source=source, **vars(b)))
+            parts["budgets"].append(dict(common, table_id=r.table_id, **dict(vars(b), text_source=b.text_source or source)))
     parts["findings"] = audit_document(parts["indicators"], parts["budgets"], parts["tables"], prose_of(doc),
                                        doc_id=doc_id)
     row.update(n_tables=len(parts["tables"]), n_indicator_values=len(parts["indicators"]),
@@ -174,7 +175,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
     ds.ensure()
     todo, skipped = plan(files, ds, force)
     stats = dict(files=len(files), skipped=skipped, ingested=0, failed=0, tables=0, values=0, budget_rows=0,
-                 pages=0, worker_peak_mb=0.0)
+                 pages=0, ocr_pages=0, worker_peak_mb=0.0)
     fn = partial(work, out=str(out))
     if executor == "dask":
         results = run_dask(todo, scheduler, limits, fn)
@@ -199,6 +200,7 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
             stats["values"] += doc["n_indicator_values"]
             stats["budget_rows"] += doc["n_budget_rows"]
             stats["pages"] += doc.get("n_pages") or 0
+            stats["ocr_pages"] += doc.get("n_ocr_pages") or 0
             stats["worker_peak_mb"] = max(stats["worker_peak_mb"], res.get("worker_rss_mb", 0))
             if doc["status"] == "failed":
                 log(f"failed: {doc['source_file']}: {doc.get('error')}")
@@ -233,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--executor", choices=("local", "dask"), default="local",
                      help="local process pool (default) or a Dask distributed cluster (needs --scheduler)")
     ing.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    ing.add_argument("--ocr", choices=OCR_MODES, default="auto",
+                     help="read scanned PDF pages by OCR: the pages without a usable text layer (auto, the default), "
+                          "every page (always) or none (never: scanned pages are reported as needing OCR)")
     lim = ing.add_argument_group("limits", "bounds on every document (a document past one is recorded as failed "
                                            "or partial with the limit named; the batch goes on)")
     for flag, name, kind, default, help_ in limit_flags():
@@ -280,7 +285,7 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     if args.executor == "dask" and not args.scheduler:
         parser.error("--executor dask needs --scheduler tcp://HOST:PORT")
     try:
-        limits = Limits(**{name: getattr(args, f"limit_{name}") for _, name, _, _, _ in limit_flags()})
+        limits = Limits(ocr=args.ocr, **{name: getattr(args, f"limit_{name}") for _, name, _, _, _ in limit_flags()})
     except ValueError as exc:
         parser.error(str(exc))
     try:
@@ -291,7 +296,9 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         return EXIT_USAGE
     print(f"{stats['files']} files: {stats['ingested']} ingested, {stats['skipped']} unchanged (skipped), "
           f"{stats['failed']} failed | {stats['tables']} tables, {stats['values']} indicator values, "
-          f"{stats['budget_rows']} budget rows -> {args.out} (peak worker memory {stats['worker_peak_mb']:.0f} MB)")
+          f"{stats['budget_rows']} budget rows"
+          + (f", {stats['ocr_pages']} of {stats['pages']} pages read by OCR" if stats["ocr_pages"] else "")
+          + f" -> {args.out} (peak worker memory {stats['worker_peak_mb']:.0f} MB)")
     return EXIT_FAILED if stats["failed"] else EXIT_OK
 
 

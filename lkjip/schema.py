@@ -12,7 +12,7 @@ DOCUMENTS = pa.schema([
     ("instansi", _s), ("kecamatan", _s), ("kabupaten_kota", _s), ("province", _s), ("report_year", _i),
     ("status", _s), ("error", _s), ("n_tables", _i), ("n_indicator_values", _i), ("n_budget_rows", _i),
     ("n_findings", _i), ("schema_version", _s), ("extractor_version", _s),
-    ("ingested_at", pa.timestamp("us", tz="UTC")), ("duration_s", _f),
+    ("ingested_at", pa.timestamp("us", tz="UTC")), ("duration_s", _f), ("n_ocr_pages", _i),
 ])
 
 TABLES = pa.schema([
@@ -26,7 +26,7 @@ INDICATORS = pa.schema([
     ("kecamatan", _s), ("kabupaten_kota", _s), ("report_year", _i), ("table_kind", _s), ("level", _s),
     ("sasaran", _s), ("indicator_raw", _s), ("indicator_name", _s), ("indicator_id", _s), ("match_score", _f),
     ("year", _i), ("measure", _s), ("comparator", _s), ("period", _s), ("value", _f), ("value_raw", _s), ("unit", _s),
-    ("grade", _s), ("text_source", _s),
+    ("grade", _s), ("text_source", _s), ("confidence", _f),
 ])
 
 BUDGETS = pa.schema([
@@ -34,7 +34,7 @@ BUDGETS = pa.schema([
     ("kecamatan", _s), ("kabupaten_kota", _s), ("report_year", _i), ("unit_kerja", _s), ("level", _s),
     ("code", _s), ("name", _s), ("program", _s), ("kegiatan", _s), ("indikator", _s),
     ("anggaran", _f), ("realisasi", _f), ("persen", _f), ("persen_computed", _f),
-    ("anggaran_raw", _s), ("realisasi_raw", _s), ("persen_raw", _s), ("text_source", _s),
+    ("anggaran_raw", _s), ("realisasi_raw", _s), ("persen_raw", _s), ("text_source", _s), ("confidence", _f),
 ])
 
 FINDINGS = pa.schema([

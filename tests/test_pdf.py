@@ -195,13 +195,28 @@ def test_rotated_pages_read_like_upright(name):
     assert [b.text for b in doc.text_blocks] == [b.text for b in upright.text_blocks]
 
 
-def test_scanned_pages_detected():
-    doc = read_pdf(PDF / "scan_2p.pdf")
-    assert doc.status == "failed" and "OCR" in doc.error and doc.n_pages == 2
-    doc = read_pdf(PDF / "mixed_text_scan.pdf")
+def test_scanned_pages_detected_when_ocr_is_off():
+    off = PdfSettings(ocr="never")
+    doc = read_pdf(PDF / "scan_2p.pdf", off)
+    assert doc.status == "failed" and doc.n_pages == 2 and doc.n_ocr_pages == 0
+    assert doc.error == "no page has a text layer (2 of 2 pages scanned); OCR is off (--ocr never)"
+    doc = read_pdf(PDF / "mixed_text_scan.pdf", off)
     assert doc.status == "partial"
-    assert doc.error == "1 of 2 pages have no text layer (scanned); OCR is needed"
+    assert doc.error == "1 of 2 pages have no text layer (scanned); OCR is off (--ocr never)"
     assert doc.tables  # the text page is still read
+
+
+def test_scanned_pages_without_the_engine_say_how_to_install(monkeypatch):
+    import lkjip.extract.pdf as pdf_mod
+
+    def missing(page, settings=None):
+        raise pdf_mod.OcrEngineMissing("OCR engine not installed: run scripts/ci_ocr_deps.sh")
+    monkeypatch.setattr(pdf_mod, "ocr_page", missing)
+    doc = read_pdf(PDF / "mixed_text_scan.pdf")
+    assert doc.status == "partial" and doc.tables
+    assert doc.error == ("1 of 2 pages have no text layer (scanned); OCR engine not installed: "
+                         "run scripts/ci_ocr_deps.sh")
+    assert doc.warnings.count("OCR engine not installed: run scripts/ci_ocr_deps.sh") == 0
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -286,8 +301,8 @@ needs_realworld = pytest.mark.skipif(not REALWORLD, reason="set LKJIP_REALWORLD 
 
 @needs_realworld
 def test_realworld_scanned_report_needs_ocr():
-    doc = read_pdf(Path(REALWORLD) / "jabar_psda_lkip_2016_scanned.pdf", PdfSettings(max_pages=5))
-    assert doc.status == "failed" and "OCR" in doc.error
+    doc = read_pdf(Path(REALWORLD) / "jabar_psda_lkip_2016_scanned.pdf", PdfSettings(max_pages=5, ocr="never"))
+    assert doc.status == "failed" and "OCR is off" in doc.error
 
 
 def _has_row(doc, page: int, expected: list[str]) -> bool:

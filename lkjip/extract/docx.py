@@ -133,8 +133,12 @@ def _para_text_runs(p) -> Iterator[tuple[str, object]]:
 
 
 class _Reader:
-    def __init__(self, styles: _Styles):
+    def __init__(self, styles: _Styles, max_cells: int = 200):
         self.st = styles
+        # a row's grid is capped (--max-cells-per-row): a hostile gridSpan/gridBefore of 10^8 would
+        # otherwise make that many empty cells (real reports: at most 20 columns; Word allows 63)
+        self.max_cells = max_cells
+        self.capped = 0  # rows cut to the cap
 
     def _run_bold(self, r, para_bold: Optional[bool]) -> bool:
         rpr = r.find(_W + "rPr")
@@ -203,7 +207,8 @@ class _Reader:
 
     def table_rows(self, tbl) -> list[RawRow]:
         grid = tbl.find(_W + "tblGrid")
-        width = len(grid.findall(_W + "gridCol")) if grid is not None else 0
+        cap = self.max_cells
+        width = min(len(grid.findall(_W + "gridCol")), cap) if grid is not None else 0
         rows: list[RawRow] = []
         for tr in tbl.iter(_TR):
             if _nearest(tr, _TBL) is not tbl:
@@ -212,14 +217,16 @@ class _Reader:
             trpr = tr.find(_W + "trPr")
             before = after = 0
             if trpr is not None:
-                before = _int(trpr.find(_W + "gridBefore"))
-                after = _int(trpr.find(_W + "gridAfter"))
+                before = min(max(0, _int(trpr.find(_W + "gridBefore"))), cap)
+                after = min(max(0, _int(trpr.find(_W + "gridAfter"))), cap)
             cells.extend(Cell(text="", raw="") for _ in range(before))
             for tc in _row_cells(tr):
+                if len(cells) >= cap:
+                    break
                 tcpr = tc.find(_W + "tcPr")
                 span, vcont, hcont = 1, False, False
                 if tcpr is not None:
-                    span = max(1, _int(tcpr.find(_W + "gridSpan"), 1))
+                    span = min(max(1, _int(tcpr.find(_W + "gridSpan"), 1)), cap)
                     vm = tcpr.find(_W + "vMerge")
                     if vm is not None and (vm.get(_VAL) or "continue").lower() != "restart":
                         vcont = True
@@ -232,9 +239,12 @@ class _Reader:
                     c = self.cell(tc)
                 cells.append(c)
                 cells.extend(Cell(text="", raw="") for _ in range(span - 1))
-            cells.extend(Cell(text="", raw="") for _ in range(after))
+            cells.extend(Cell(text="", raw="") for _ in range(min(after, max(0, cap - len(cells)))))
             if width and len(cells) < width:
                 cells.extend(Cell(text="", raw="") for _ in range(width - len(cells)))
+            if len(cells) > cap:
+                cells = cells[:cap]
+                self.capped += 1
             rows.append(RawRow(cells=cells))
         return rows
 
@@ -332,7 +342,7 @@ def read_docx(path: Path) -> RawDocument:
         styles_el = document.styles.element
     except Exception:
         styles_el = None
-    reader = _Reader(_Styles(styles_el))
+    reader = _Reader(_Styles(styles_el), lim.max_cells_per_row)
     blocks = []
     warnings: list[str] = []
     try:
@@ -354,6 +364,8 @@ def read_docx(path: Path) -> RawDocument:
         status = "partial" if blocks else "failed"
         return RawDocument(blocks=blocks, format="docx", status=status,
                            error=f"malformed document body: {e}", warnings=warnings)
+    if reader.capped:
+        warnings.append(f"{reader.capped} table rows cut to {reader.max_cells} cells (limit --max-cells-per-row)")
     if not blocks:
         return RawDocument(blocks=[], format="docx", status="failed", error="the document has no text")
     return RawDocument(blocks=blocks, format="docx", warnings=warnings)

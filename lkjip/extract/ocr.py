@@ -23,7 +23,7 @@ from typing import Iterable, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
            "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
-           "ocr_page", "engine_available"]
+           "ocr_page", "engine_available", "release_documents"]
 
 MISSING = "OCR engine not installed: run scripts/ci_ocr_deps.sh"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -209,16 +209,19 @@ def _render_modes(page) -> set[int]:
     return modes
 
 
-def page_needs_ocr(page, settings: OcrSettings | None = None) -> bool:
-    """True when a pdfplumber page has no usable text layer: no chars, garbage, or invisible text over a scan."""
+def page_needs_ocr(page, settings: OcrSettings | None = None, words: Optional[list[str]] = None,
+                   image_coverage: Optional[float] = None) -> bool:
+    """True when a pdfplumber page has no usable text layer: no chars, garbage, or invisible text over a scan.
+    A reader that has the page's words and image coverage already passes them (the page is not parsed again)."""
     s = settings or OcrSettings()
-    cover = _image_coverage(page)
-    if not page.chars:
-        return text_layer_needs_ocr([], cover, False, s)
-    # overprinted glyphs (fake bold) are one letter, as in the PDF reader
-    words = [w["text"] for w in page.dedupe_chars(tolerance=1).extract_words(keep_blank_chars=False)]
+    cover = _image_coverage(page) if image_coverage is None else image_coverage
+    if words is None:
+        if not page.chars:
+            return text_layer_needs_ocr([], cover, False, s)
+        # overprinted glyphs (fake bold) are one letter, as in the PDF reader
+        words = [w["text"] for w in page.dedupe_chars(tolerance=1).extract_words(keep_blank_chars=False)]
     invisible = False
-    if cover >= s.scan_coverage:
+    if cover >= s.scan_coverage and s.ocr_invisible:
         modes = _render_modes(page)
         invisible = bool(modes) and modes <= {3, 7}
     return text_layer_needs_ocr(words, cover, invisible, s)
@@ -771,9 +774,20 @@ def _pdfium_doc(pdf_page):
             stream.seek(pos)
             doc = pdfium.PdfDocument(data)
         if len(cache) > 4:
-            cache.clear()
+            release_documents()
         cache[key] = doc
     return doc
+
+
+def release_documents() -> None:
+    """Close the pypdfium2 documents this thread opened for rendering (a reader calls it when done)."""
+    cache = getattr(_LOCAL, "docs", None) or {}
+    for doc in cache.values():
+        try:
+            doc.close()
+        except Exception:
+            pass
+    cache.clear()
 
 
 def _scan_image(page) -> tuple[Optional[float], bool]:

@@ -10,9 +10,12 @@ borderless tables are found from word positions (column bands shared by consecut
 the remaining lines are joined into paragraphs and headings, all in reading order.
 
 Each page's piece of a table is its own :class:`RawTable` (joining pieces is downstream work).
-Pages without a usable text layer are counted; the document is then ``partial`` (some pages) or
-``failed`` (all pages) with an error that says OCR is needed. Nothing raises out of
-:func:`read_pdf`: broken files come back as ``failed`` documents with a reason.
+Pages without a usable text layer (no characters, a garbage layer, an invisible layer over a scan)
+are read by OCR (:mod:`lkjip.extract.ocr`): the OCR words, with their boxes and confidences, and the
+rules seen in the image take the same path as a text layer's, and their tables are marked
+``source='ocr'``. Without the engine (or with ``ocr='never'``) such pages are counted and the
+document is ``partial`` (some pages) or ``failed`` (all pages) with an error that says so. Nothing
+raises out of :func:`read_pdf`: broken files come back as ``failed`` documents with a reason.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from lkjip.extract.guard import pdf_header_offset, pdf_looks_truncated, pdf_stream_bomb, sniff
+from lkjip.extract.ocr import (OcrEngineMissing, OcrSettings, ocr_page, page_needs_ocr, release_documents,
+                               rule_segments)
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
 
 __all__ = ["PdfSettings", "read_pdf"]
@@ -66,6 +71,8 @@ class PdfSettings:
     max_stream_mb: float = 256.0  # a Flate stream expanding past this is a bomb: the file is refused
     max_total_mb: float = 256.0  # ... and so are the decoded streams (not images) past this together
     repair: bool = True  # damaged files (junk before the header, broken xref, truncated) are repaired
+    ocr: str = "auto"  # pages without a usable text layer are OCR'd (auto), every page (always), none (never)
+    ocr_settings: Optional[OcrSettings] = None  # engine and image preparation (None: the defaults)
 
     @classmethod
     def from_limits(cls, limits=None, **kwargs) -> "PdfSettings":
@@ -74,7 +81,8 @@ class PdfSettings:
 
         lim = limits or current()
         return cls(**dict(dict(max_pages=lim.max_pages, time_budget_s=lim.doc_timeout_s, max_file_mb=lim.max_file_mb,
-                               max_stream_mb=lim.max_stream_mb, max_total_mb=lim.max_total_mb), **kwargs))
+                               max_stream_mb=lim.max_stream_mb, max_total_mb=lim.max_total_mb, ocr=lim.ocr),
+                          **kwargs))
 
     def __post_init__(self) -> None:
         ints = ("max_pages", "max_chars_per_page", "max_edges_per_page", "min_borderless_cols",
@@ -99,6 +107,12 @@ class PdfSettings:
                 raise ValueError(f"PdfSettings.{name} must be between 0 and 1, got {v!r}")
         if self.min_borderless_cols < 2:
             raise ValueError("PdfSettings.min_borderless_cols must be at least 2")
+        if self.ocr not in ("auto", "always", "never"):
+            raise ValueError(f"PdfSettings.ocr must be 'auto', 'always' or 'never', got {self.ocr!r}")
+        if self.ocr_settings is None:
+            self.ocr_settings = OcrSettings()
+        elif not isinstance(self.ocr_settings, OcrSettings):
+            raise ValueError(f"PdfSettings.ocr_settings must be an OcrSettings, got {self.ocr_settings!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,11 +120,11 @@ class PdfSettings:
 
 
 class _Word:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "bold")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "bold", "conf")
 
-    def __init__(self, text, x0, x1, top, bottom, size, bold):
+    def __init__(self, text, x0, x1, top, bottom, size, bold, conf=None):
         self.text, self.x0, self.x1, self.top, self.bottom = text, x0, x1, top, bottom
-        self.size, self.bold = size, bold
+        self.size, self.bold, self.conf = size, bold, conf  # conf: OCR confidence 0-100, None from a text layer
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"W({self.text!r}@{self.x0:.0f},{self.top:.0f})"
@@ -347,6 +361,7 @@ class _PageData:
     width: float
     height: float
     kind: str = "text"  # text | scan | blank | skipped
+    ocr: bool = False  # the words were read by OCR from the page image
     lines: list[_Line] = field(default_factory=list)
     tables: list[tuple[float, RawTable]] = field(default_factory=list)  # (top, table)
     note: Optional[str] = None
@@ -579,7 +594,8 @@ class _Grid:
                 bbox = (self.xs[c], self.ys[r], self.xs[c + 1], self.ys[r + 1])
                 if k is not None and self.anchor[k] == (r, c):
                     clean, raw, bold = texts.get(k, ("", "", False))
-                    cells.append(Cell(text=clean, raw=raw, page=page, bbox=_rbox(self.cells[k]), bold=bold))
+                    cells.append(Cell(text=clean, raw=raw, page=page, bbox=_rbox(self.cells[k]), bold=bold,
+                                      confidence=_confidence(self.words[k])))
                 else:
                     cells.append(Cell(text="", raw="", page=page, bbox=_rbox(bbox)))
             rows.append((r, RawRow(cells=cells, page=page)))
@@ -659,10 +675,16 @@ def _glue(words: list[_Word]) -> list[_Word]:
         p = out[-1]
         if -0.5 * w.size < w.x0 - p.x1 <= 0.12 * max(w.size, 1.0):
             out[-1] = _Word(p.text + w.text, p.x0, max(p.x1, w.x1), min(p.top, w.top),
-                            max(p.bottom, w.bottom), max(p.size, w.size), p.bold and w.bold)
+                            max(p.bottom, w.bottom), max(p.size, w.size), p.bold and w.bold, _confidence([p, w]))
         else:
             out.append(w)
     return out
+
+
+def _confidence(words: list[_Word]) -> Optional[float]:
+    """A cell's OCR confidence: its least sure word (None for words from a text layer)."""
+    confs = [w.conf for w in words if w.conf is not None]
+    return min(confs) if confs else None
 
 
 def _cell_text(words: list[_Word]) -> tuple[str, str, bool]:
@@ -672,12 +694,15 @@ def _cell_text(words: list[_Word]) -> tuple[str, str, bool]:
 
 
 def _read_page(page, number: int, s: PdfSettings) -> _PageData:
+    """One page: words and ruled tables from its text layer, or from OCR of its image when it has none."""
     pd = _PageData(number=number, width=float(page.width), height=float(page.height))
     chars, layout = _parse_page(page)  # the page is parsed here, once
     _, drawn, images = _collect(layout)
     if len(chars) > s.max_chars_per_page:
         pd.kind, pd.note = "skipped", f"page {number} has {len(chars)} characters (limit {s.max_chars_per_page})"
         return pd
+    if s.ocr == "always":
+        return _ocr_read(page, pd, s)
     n_ink = 0
     good = 0
     n_upright = 0
@@ -690,13 +715,12 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
             m = c.matrix
             if m[0] > 0 and abs(m[1]) <= m[0]:
                 n_upright += 1
+    area = pd.width * pd.height or 1.0
+    cover = min(1.0, sum(max(0.0, min(x1, pd.width) - max(x0, 0.0)) * max(0.0, min(y1, pd.height) - max(y0, 0.0))
+                         for (x0, y0, x1, y1) in images) / area)
     if good < s.min_text_chars or good < 0.5 * n_ink:
-        area = pd.width * pd.height or 1.0
-        cover = 0.0
-        for (x0, y0, x1, y1) in images:
-            cover += max(0.0, min(x1, pd.width) - max(x0, 0.0)) * max(0.0, min(y1, pd.height) - max(y0, 0.0))
-        pd.kind = "scan" if (n_ink or cover / area >= s.scan_image_coverage) else "blank"
-        return pd
+        pd.kind = "scan" if (n_ink or cover >= s.scan_image_coverage) else "blank"
+        return _ocr_read(page, pd, s) if pd.kind == "scan" and s.ocr == "auto" else pd
 
     mb_x0, mb_top = float(page.mediabox[0]), float(page.mediabox[1])
     height = pd.height
@@ -710,11 +734,59 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
     rot = 0 if n_upright >= 0.5 * n_ink else _dominant_rotation(chars)
     w, h = pd.width, pd.height
     words = _build_words(chars, mb_x0, mb_top, height, rot, w, h)
+    if s.ocr == "auto" and page_needs_ocr(page, s.ocr_settings, [wd.text for wd in words], cover):
+        return _ocr_read(page, pd, s)
     if rot:
         edges = _rotate_edges(edges, rot, w, h)
         if rot in (90, 270):
             pd.width, pd.height = pd.height, pd.width
+    _layout(pd, words, edges, s)
+    return pd
 
+
+def _ocr_read(page, pd: _PageData, s: PdfSettings) -> _PageData:
+    """OCR the page image: its words (with boxes and confidences) and the rules seen in the image
+    go through the same table detection as a text layer's. Without the engine the page stays a scan."""
+    from lkjip.limits import ocr_page_started
+
+    ocr_page_started()  # the document's time limit grows by the OCR allowance
+    try:
+        ow = ocr_page(page, s.ocr_settings)
+    except OcrEngineMissing as e:
+        pd.kind, pd.note = "scan", str(e)
+        return pd
+    pd.kind, pd.ocr = "text", True
+    pd.width, pd.height = ow.width, ow.height
+    words = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
+             for w in ow]
+    edges = _rule_edges(rule_segments(ow.image, s.ocr_settings)) if s.ruled_tables and ow.image is not None else []
+    ow.image = None
+    if not words:
+        pd.kind = "blank"  # OCR found nothing: a blank or unreadable scan
+        return pd
+    _layout(pd, words, edges, s)
+    for _, t in pd.tables:
+        t.source = "ocr"
+    return pd
+
+
+def _rule_edges(segments: list[dict]) -> list[dict]:
+    """Rules seen in a page image (bands a few pixels thick) as pdfplumber edges on their centre line."""
+    edges = []
+    for g in segments:
+        if g["orientation"] == "h":
+            y = (g["top"] + g["bottom"]) / 2
+            x0, x1, top, bottom = g["x0"], g["x1"], y, y
+        else:
+            x = (g["x0"] + g["x1"]) / 2
+            x0, x1, top, bottom = x, x, g["top"], g["bottom"]
+        edges.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                      "width": x1 - x0, "height": bottom - top, "orientation": g["orientation"]})
+    return edges
+
+
+def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings) -> None:
+    """Ruled tables from the edges and the words inside them; the other words as lines."""
     grids: list[_Grid] = []
     if edges and len(edges) <= s.max_edges_per_page:
         for cells in _ruled_cell_groups(edges, s):
@@ -733,11 +805,10 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
         else:
             free.append(wd)
     for g in grids:
-        t = g.to_table(number)
+        t = g.to_table(pd.number)
         if t is not None:
             pd.tables.append((g.bbox[1], t))
-    pd.lines = _words_to_lines(free, number)
-    return pd
+    pd.lines = _words_to_lines(free, pd.number)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1155,7 +1226,7 @@ def _row_cells(row: dict[int, list[list[_Word]]], ncols: int, page: int) -> list
             bbox = _rbox((min(w.x0 for w in ws_all), min(w.top for w in ws_all),
                           max(w.x1 for w in ws_all), max(w.bottom for w in ws_all)))
         cells.append(Cell(text=_join_lines(texts, cell=True), raw="\n".join(texts), page=page, bbox=bbox,
-                          bold=bool(ws_all) and all(w.bold for w in ws_all)))
+                          bold=bool(ws_all) and all(w.bold for w in ws_all), confidence=_confidence(ws_all)))
     return cells
 
 
@@ -1855,7 +1926,9 @@ def _read_repaired(path: Path, s: PdfSettings, why: str) -> RawDocument:
 
 
 def _close(pdf) -> None:
-    """Close a pdfplumber PDF whose page list may be unreadable (close() walks the pages again)."""
+    """Close a pdfplumber PDF whose page list may be unreadable (close() walks the pages again), and
+    the renderer's copy of it (OCR)."""
+    release_documents()
     if not hasattr(pdf, "_pages"):
         pdf._pages = []
     try:
@@ -1921,12 +1994,20 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                 budget = min(s.time_budget_s, 0.6 * left + (time.monotonic() - t0))
                 limit_text = (f"time limit of {current_limits().describe_time(n_total)}" if math.isfinite(left)
                               else f"time budget of {s.time_budget_s:g} s")
+                n_ocr = 0
                 for i, page in enumerate(all_pages):
+                    if n_ocr:  # each OCR'd page raised the time limit: most of the raise goes to pages
+                        lim = current_limits()
+                        budget_now = budget + 0.9 * (lim.time_for(n_total, n_ocr) - lim.time_for(n_total))
+                        if math.isfinite(left):
+                            limit_text = f"time limit of {lim.describe_time(n_total, n_ocr)}"
+                    else:
+                        budget_now = budget
                     if i >= s.max_pages:
                         stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
                                    "(limit --max-pages)")
                         break
-                    if time.monotonic() - t0 > budget:
+                    if time.monotonic() - t0 > budget_now:
                         stopped = f"{limit_text} ran out after {i} of {n_total} pages"
                         break
                     try:
@@ -1940,6 +2021,7 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                                        note=f"page {i + 1} could not be parsed: {type(e).__name__}: {str(e)[:120]}")
                     finally:
                         page.close()
+                    n_ocr += pd.ocr
                     pages.append(pd)
             finally:
                 _close(pdf)
@@ -1969,9 +2051,12 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
     _remove_running_lines(pages, s)
     text_pages = [p for p in pages if p.kind == "text"]
     scan_pages = [p for p in pages if p.kind == "scan"]
+    ocr_pages = [p for p in pages if p.ocr]
     skipped = [p for p in pages if p.kind == "skipped"]
     sizes: Counter = Counter()
     for p in text_pages:
+        if p.ocr:
+            continue  # OCR box heights vary word to word: such a page gets its own median below
         for l in p.lines:
             for w in l.words:
                 sizes[w.size] += len(w.text)
@@ -1981,6 +2066,7 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
     for p in text_pages:
         items: list[tuple[float, int, object]] = [(top, 0, t) for top, t in p.tables]
         lines = p.lines
+        page_size = statistics.median(l.size for l in lines) if p.ocr and lines else body_size
         if lines:
             xs0 = sorted(l.x0 for l in lines)
             xs1 = sorted(l.x1 for l in lines)
@@ -1993,6 +2079,8 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
         for r in regions:
             t = _region_rows(r, p.number, s.min_borderless_cols)
             if t is not None and len(t.rows) >= 1:
+                if p.ocr:
+                    t.source = "ocr"
                 items.append((r.top, 0, t))
                 in_region.update(id(l) for l in r.lines)
         rest = [l for l in lines if id(l) not in in_region]
@@ -2003,13 +2091,13 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
         for l in rest:
             while ci < len(cuts) and cuts[ci] <= l.top:
                 if chunk:
-                    for b in _paragraphs(chunk, body_size, text_x0, text_x1):
+                    for b in _paragraphs(chunk, page_size, text_x0, text_x1):
                         items.append((chunk[0].top, 1, b))
                     chunk = []
                 ci += 1
             chunk.append(l)
         if chunk:
-            for b in _paragraphs(chunk, body_size, text_x0, text_x1):
+            for b in _paragraphs(chunk, page_size, text_x0, text_x1):
                 items.append((chunk[0].top, 1, b))
         # stable order: tables and text by top; text blocks of one chunk keep their order
         items.sort(key=lambda it: (it[0], it[1]))
@@ -2018,14 +2106,18 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
     n_read = len(pages)
     status, error = "ok", None
     if scan_pages:
+        why = ("OCR is off (--ocr never)" if s.ocr == "never"
+               else next((p.note for p in scan_pages if p.note), "OCR is needed"))
+        warnings[:] = [w for w in warnings if w != why]
         if not text_pages:
-            status, error = "failed", (f"no page has a text layer ({len(scan_pages)} of {n_read} pages scanned); "
-                                       "OCR is needed")
+            status, error = "failed", f"no page has a text layer ({len(scan_pages)} of {n_read} pages scanned); {why}"
         else:
             status = "partial"
-            error = f"{len(scan_pages)} of {n_read} pages have no text layer (scanned); OCR is needed"
+            error = f"{len(scan_pages)} of {n_read} pages have no text layer (scanned); {why}"
     elif not text_pages:
         status, error = "failed", "no page has any text"
+        if ocr_pages:
+            error += f" ({len(ocr_pages)} scanned pages read by OCR: no words found; blank or unreadable scans)"
         if skipped:
             error = f"none of the {n_read} pages could be read ({skipped[0].note})"
     if skipped and status == "ok":
@@ -2039,5 +2131,7 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
             status = "partial"
         elif status == "failed" and not pages:
             error = stopped  # nothing was read: the limit is the reason
+    if ocr_pages:
+        warnings.append(f"{len(ocr_pages)} of {n_read} pages read by OCR")
     return RawDocument(blocks=blocks, format="pdf", n_pages=n_total, status=status, error=error,
-                       warnings=warnings)
+                       warnings=warnings, n_ocr_pages=len(ocr_pages))

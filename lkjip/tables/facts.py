@@ -54,6 +54,8 @@ class IndicatorFact:
     value_raw: str
     unit: Optional[str]
     grade: Optional[str]
+    text_source: Optional[str] = None  # 'ocr' for a cell read by OCR; None: the document's format
+    confidence: Optional[float] = None  # OCR confidence of the cell, 0-100
 
 
 @dataclass
@@ -77,6 +79,8 @@ class BudgetFact:
     anggaran_raw: Optional[str]
     realisasi_raw: Optional[str]
     persen_raw: Optional[str]
+    text_source: Optional[str] = None  # 'ocr' when its figures were read by OCR; None: the document's format
+    confidence: Optional[float] = None  # OCR confidence of its least sure figure, 0-100
 
 
 def _left(cols: list[Column], j: int, roles: tuple[str, ...]) -> Optional[Column]:
@@ -208,7 +212,7 @@ def indicator_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[
                     level=_level(row, header, ind_col, sasaran), sasaran=sasaran or None,
                     indicator_raw=ind, year=year, measure=m, comparator=comparator, period=col.period,
                     value=p.value, value_raw=cell.raw.strip() if m == measure else raw, unit=_unit(p, col),
-                    grade=p.grade))
+                    grade=p.grade, **_ocr_provenance([cell])))
     return facts
 
 
@@ -264,6 +268,7 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
         r = parse_number(r_raw, marks.get(rea.index)) if rea else None
         p = parse_number(p_raw, marks.get(pct.index)) if pct else None
         av, rv = a.value, (r.value if r else None)
+        figures = [row.cells[c.index] for c in (ang, rea, pct) if c is not None and c.index < len(row.cells)]
         facts.append(BudgetFact(
             row_index=ri, page=row.page, line=row.line, unit_kerja=_unit_kerja(name, row, ind_col) or own,
             level=level, code=code.strip() or None, name=name,
@@ -272,8 +277,15 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
             indikator=row.text(ind_col.index) or None if ind_col and ind_col is not name_col else None,
             anggaran=av, realisasi=rv, persen=p.value if p else None,
             persen_computed=round(100 * rv / av, 4) if av and rv is not None else None,
-            anggaran_raw=a_raw or None, realisasi_raw=r_raw or None, persen_raw=p_raw or None))
+            anggaran_raw=a_raw or None, realisasi_raw=r_raw or None, persen_raw=p_raw or None,
+            **_ocr_provenance(figures)))
     return facts
+
+
+def _ocr_provenance(cells: list) -> dict:
+    """text_source 'ocr' and the least confidence when any of the cells was read by OCR; else nothing."""
+    confs = [c.confidence for c in cells if c.text and c.confidence is not None]
+    return dict(text_source="ocr", confidence=min(confs)) if confs else {}
 
 
 def _budget_level(row: Row, name: str, name_col: Optional[Column]) -> str:

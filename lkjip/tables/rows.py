@@ -120,8 +120,10 @@ def assemble_rows(rows: list[RawRow], header: Header, piece_starts: frozenset[in
             for i, c in enumerate(cells):
                 if c.text:
                     p = prev.cells[i]
+                    confs = [x.confidence for x in (p, c) if x.confidence is not None and x.text]
                     prev.cells[i] = Cell(text=f"{p.text} {c.text}".strip(), raw=f"{p.raw} {c.raw}".strip(),
-                                         line=p.line if p.text else c.line, page=p.page or c.page, bold=p.bold)
+                                         line=p.line if p.text else c.line, page=p.page or c.page, bold=p.bold,
+                                         confidence=min(confs) if confs else None)
             continue
         row = Row(cells=realigned or cells, line=raw.line, page=raw.page, realigned=realigned is not None)
         label = next((c.text for c in row.cells if c.text and not COLNUM_LIKE.match(c.text)), "")
