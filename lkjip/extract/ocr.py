@@ -17,13 +17,13 @@ import os
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
            "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
-           "ocr_page", "engine_available", "release_documents"]
+           "ocr_page", "engine_available", "release_documents", "ocr_region", "ink_share"]
 
 MISSING = "OCR engine not installed: run scripts/ci_ocr_deps.sh"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -746,6 +746,55 @@ def ocr_words(image, settings: OcrSettings | None = None) -> list[OcrWord]:
         conf = max(0.0, min(100.0, conf))
         words.append(OcrWord(text, round(x0 * k, 2), round(top * k, 2), round(x1 * k, 2), round(bottom * k, 2),
                              round(conf, 1)))
+    return words
+
+
+def _crop_px(image, box: tuple[float, float, float, float], inset_pt: float):
+    """The pixels of a box in points (x0, top, x1, bottom), shrunk by ``inset_pt`` on each side; None if empty."""
+    k = _dpi(image, 300.0) / 72.0
+    x0, t, x1, b = (int(round((box[0] + inset_pt) * k)), int(round((box[1] + inset_pt) * k)),
+                    int(round((box[2] - inset_pt) * k)), int(round((box[3] - inset_pt) * k)))
+    x0, t = max(x0, 0), max(t, 0)
+    x1, b = min(x1, image.width), min(b, image.height)
+    if x1 - x0 < 4 or b - t < 4:
+        return None
+    return image.crop((x0, t, x1, b)), x0, t
+
+
+def ink_share(image, box: tuple[float, float, float, float], inset_pt: float = 1.5) -> float:
+    """Share of dark pixels inside a box of a prepared page image (rules at its edges left out)."""
+    import numpy as np
+    c = _crop_px(_gray(image), box, inset_pt)
+    if c is None:
+        return 0.0
+    a = np.asarray(c[0])
+    return float((a < 128).mean()) if a.size else 0.0
+
+
+def ocr_region(image, box: tuple[float, float, float, float], settings: OcrSettings | None = None,
+               psm: int = 6, inset_pt: float = 1.5) -> list[OcrWord]:
+    """Read one region (a table cell) of a prepared page image on its own, as a block of text (PSM 6):
+    a cell read apart from its rules and neighbours is read better. Words in points of the page."""
+    from PIL import ImageOps
+    s = replace(settings or OcrSettings(), psm=psm)
+    gray = _gray(image)
+    c = _crop_px(gray, box, inset_pt)
+    if c is None:
+        return []
+    crop, ox, oy = c
+    pad = 12  # Tesseract wants a margin around the text
+    crop = ImageOps.expand(crop, border=pad, fill=255)
+    dpi = _dpi(image, s.default_dpi)
+    crop.info["dpi"] = (dpi, dpi)
+    k = 72.0 / dpi
+    words = []
+    for text, x0, top, x1, bottom, conf in (_rapid_words(crop, s) if s.engine == "rapidocr" else _tess_words(crop, s)):
+        text, x0, x1 = _strip_bars(text, x0, x1)
+        if not text or conf < s.min_confidence:
+            continue
+        words.append(OcrWord(text, round((x0 - pad + ox) * k, 2), round((top - pad + oy) * k, 2),
+                             round((x1 - pad + ox) * k, 2), round((bottom - pad + oy) * k, 2),
+                             round(max(0.0, min(100.0, conf)), 1)))
     return words
 
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from lkjip.extract.guard import pdf_header_offset, pdf_looks_truncated, pdf_stream_bomb, sniff
-from lkjip.extract.ocr import (OcrEngineMissing, OcrSettings, ocr_page, page_needs_ocr, release_documents,
-                               rule_segments)
+from lkjip.extract.ocr import (OcrEngineMissing, OcrSettings, ink_share, ocr_page, ocr_region, page_needs_ocr,
+                               release_documents, rule_segments)
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
 
 __all__ = ["PdfSettings", "read_pdf"]
@@ -760,11 +760,10 @@ def _ocr_read(page, pd: _PageData, s: PdfSettings) -> _PageData:
     words = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
              for w in ow]
     edges = _rule_edges(rule_segments(ow.image, s.ocr_settings)) if s.ruled_tables and ow.image is not None else []
-    ow.image = None
     if not words:
         pd.kind = "blank"  # OCR found nothing: a blank or unreadable scan
         return pd
-    _layout(pd, words, edges, s)
+    _layout(pd, words, edges, s, reread=lambda g: _reread_cells(g, ow.image, s.ocr_settings))
     for _, t in pd.tables:
         t.source = "ocr"
     return pd
@@ -785,8 +784,27 @@ def _rule_edges(segments: list[dict]) -> list[dict]:
     return edges
 
 
-def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings) -> None:
-    """Ruled tables from the edges and the words inside them; the other words as lines."""
+def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004) -> None:
+    """OCR again, alone, the cells of a ruled table read unsurely (a word below ``sure``) or not at
+    all though they hold ink: page layout analysis mixes cell text with rules and neighbours
+    ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' lost); the better-read version is kept."""
+    if image is None:
+        return
+    for k, box in enumerate(g.cells):
+        ws = g.words[k]
+        if ws and min(w.conf for w in ws) >= sure:
+            continue
+        if not ws and ink_share(image, box) < ink:
+            continue
+        new = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
+               for w in ocr_region(image, box, os_)]
+        if new and (not ws or statistics.fmean(w.conf for w in new) > statistics.fmean(w.conf for w in ws)):
+            g.words[k] = new
+
+
+def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings, reread=None) -> None:
+    """Ruled tables from the edges and the words inside them; the other words as lines. ``reread``
+    gets each ruled grid once its words are in (OCR pages read unsure cells again)."""
     grids: list[_Grid] = []
     if edges and len(edges) <= s.max_edges_per_page:
         for cells in _ruled_cell_groups(edges, s):
@@ -805,6 +823,8 @@ def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings
         else:
             free.append(wd)
     for g in grids:
+        if reread is not None:
+            reread(g)
         t = g.to_table(pd.number)
         if t is not None:
             pd.tables.append((g.bbox[1], t))
@@ -1481,8 +1501,8 @@ def _paragraphs(lines: list[_Line], body_size: float, text_x0: float, text_x1: f
             new = pitch > p0 * 1.25 + 0.5 or pitch < 0 or h_last != h_new
             if not new and _LIST_START.match(l.text):
                 new = True
-            if not new and h_new and (last.x1 - last.x0) < 0.7 * width:
-                new = True  # a heading line that was not wrapped
+            if not new and (h_new or numbered_title(last.text)) and (last.x1 - last.x0) < 0.7 * width:
+                new = True  # a heading line that was not wrapped (OCR'd text has no bold to tell it by)
             if not new and abs(l.size - last.size) > 1.0:
                 new = True
             if new:

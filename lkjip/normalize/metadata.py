@@ -164,10 +164,12 @@ _YEAR_LONE = re.compile(r"^\W*(?P<y>20\d{2})\W*$")
 _COMPARISON = re.compile(r"(?i)(?:banding|sebelum|\blalu\b|dengan\s+(?:tahun|realisasi|capaian)|"
                          r"mendatang|selanjutnya|\bakan\b)")
 
-_CHAPTER = re.compile(r"(?i)^\W*(?:bab\s+(?:i|1)\b(?![iv])|pendahuluan\W*$|i\.\s*pendahuluan\b)")
+# 'BAB PENDAHULUAN': OCR loses a lone 'I'
+_CHAPTER = re.compile(r"(?i)^\W*(?:bab\s+(?:(?:i|1)\b(?![iv])|[il1|]?\W*pendahuluan\b)|pendahuluan\W*$|"
+                      r"i\.\s*pendahuluan\b)")
 _TOC_LEADER = re.compile(r"\.{4,}|…")
 _FRONT_MARK = re.compile(r"(?i)^\W*(?:kata\s+pengantar|ikhtisar\s+eksekutif|ringkasan\s+eksekutif|"
-                         r"executive\s+summary|daftar\s+isi|bab\s+(?:i|1)\b(?![iv]))")
+                         r"executive\s+summary|daftar\s+isi|bab\s+(?:i|1)\b(?![iv])|bab\s+[il1|]?\W*pendahuluan\b)")
 _CLOSING = re.compile(r"(?i)^\W*(?:bab\s+(?:iv|v|4|5)\W*)?penutup\W*$|^\W*bab\s+(?:iv|4)\s+penutup")
 _UNIT_START = re.compile(rf"(?i)^\W*(?P<head>{UNIT_HEAD})\b")
 _UNIT_ANY = re.compile(r"(?i)\b(?P<head>dinas|badan|biro|inspektorat|sekretariat|satuan|rumah\s+sakit|rsud|bappeda|"
