@@ -24,6 +24,7 @@ class Cell:
     bbox: Optional[tuple[float, float, float, float]] = None  # x0, top, x1, bottom (PDF points)
     bold: bool = False
     confidence: Optional[float] = None  # OCR confidence, 0-100
+    note: Optional[str] = None  # OCR: how the text was repaired, or why it may be misread
 
 
 @dataclass

@@ -15,7 +15,9 @@ from lkjip.normalize.numbers import looks_numeric, split_compound
 from lkjip.tables.caption import caption_year
 from lkjip.tables.classify import classify
 from lkjip.tables.facts import BudgetFact, IndicatorFact, TableContext, budget_facts, indicator_facts
-from lkjip.tables.header import Header, analyse_header, assign_roles, count_header_rows, default_measures
+from lkjip.tables.header import (Header, analyse_header, assign_roles, count_header_rows, default_measures,
+                                 infer_unlabelled)
+from lkjip.tables.ocr_repair import repair_ocr_cells
 from lkjip.tables.rows import NULLS, Row, assemble_rows
 from lkjip.tables.stitch import LogicalTable, stitch
 
@@ -89,7 +91,10 @@ def understand_table(table: LogicalTable, borrowed: list[Header],
         header = analyse_header(texts, n_header, width, [bool(s) for s in share])
         assign_roles(header, share, renstra_end)
         default_measures(header, f"{table.caption.caption} {table.caption.heading}")
+        if not any(c.measure for c in header.columns):
+            infer_unlabelled(header, data)
     rows = assemble_rows(table.rows[n_header:], header, frozenset(i - n_header for i in table.piece_starts))
+    repair_ocr_cells(header, rows)
     kind = classify(header, table.caption.number, table.caption.caption, table.caption.heading)
     return header, rows, kind
 

@@ -1393,9 +1393,28 @@ def check_parse(doc: DocFrames) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------ registry
 
+def check_ocr_readings(doc: DocFrames) -> list[dict]:
+    """Figures read by OCR that were repaired (info) or may be misread (warning): where the machine was unsure."""
+    out: list[dict] = []
+    for rec in doc.ind + doc.bud:
+        note = rec.get("note")
+        if not note:
+            continue
+        unsure = "may be misread" in note
+        what = (f"the {rec['measure'].replace('_', ' ')} {rec.get('year') or ''} cell of {_ind_name(rec)}"
+                if rec.get("measure") else f"'{_short(rec.get('name'), 60)}'")
+        out.append(finding(
+            doc.doc_id, "parse_warning", "warning" if unsure else "info",
+            f"{doc.label(rec['table_id'])} {where(rec)}: {what}: {note}; "
+            f"{'check it in the scan' if unsure else 'the scan shows the printed figure'}.",
+            table_id=rec["table_id"], line=rec.get("line"), page=rec.get("page"), refs=[rec["table_id"], where(rec)]))
+    return out
+
+
 DOCUMENT_CHECKS: list[Callable[[DocFrames], list[dict]]] = [
     check_capaian, check_budget_ratios_in_indicators, check_budget_persen, check_budget_overrun, check_totals,
     check_cross_table, check_budget_cross_table, check_narrative, check_narrative_indicators, check_parse,
+    check_ocr_readings,
 ]
 
 

@@ -56,6 +56,7 @@ class IndicatorFact:
     grade: Optional[str]
     text_source: Optional[str] = None  # 'ocr' for a cell read by OCR; None: the document's format
     confidence: Optional[float] = None  # OCR confidence of the cell, 0-100
+    note: Optional[str] = None  # OCR: how the figure was repaired or why it may be misread (for the audit)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class BudgetFact:
     persen_raw: Optional[str]
     text_source: Optional[str] = None  # 'ocr' when its figures were read by OCR; None: the document's format
     confidence: Optional[float] = None  # OCR confidence of its least sure figure, 0-100
+    note: Optional[str] = None  # OCR: how its figures were repaired or why they may be misread (for the audit)
 
 
 def _left(cols: list[Column], j: int, roles: tuple[str, ...]) -> Optional[Column]:
@@ -283,9 +285,11 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
 
 
 def _ocr_provenance(cells: list) -> dict:
-    """text_source 'ocr' and the least confidence when any of the cells was read by OCR; else nothing."""
+    """text_source 'ocr', the least confidence and the repair notes when any of the cells was read by OCR."""
     confs = [c.confidence for c in cells if c.text and c.confidence is not None]
-    return dict(text_source="ocr", confidence=min(confs)) if confs else {}
+    if not confs:
+        return {}
+    return dict(text_source="ocr", confidence=min(confs), note="; ".join(c.note for c in cells if c.note) or None)
 
 
 def _budget_level(row: Row, name: str, name_col: Optional[Column]) -> str:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from lkjip.normalize.numbers import looks_numeric
+from lkjip.normalize.numbers import looks_numeric, parse_number
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 ONLY_YEAR = re.compile(r"^\s*(?:tahun|th\.?)?\s*((?:19|20)\d\d)\s*$", re.I)
@@ -59,7 +59,10 @@ def is_colnum_row(texts: list[str], strict: bool = False) -> bool:
     """A row numbering the columns: '(1) (2) (3)', '1 2 3 4' (typos like '1 2 2 4' allowed), or a form's
     own numbers ('2 3 7 8 9 10 14'); ``strict`` asks for mostly consecutive numbers."""
     vals = [t for t in texts if t.strip()]
-    if len(vals) < 3 or not all(COLNUM.match(v.strip()) for v in vals):
+    bad = [i for i, v in enumerate(vals) if not COLNUM.match(v.strip())]
+    if bad == [0] and len(vals) >= 5 and len(vals[0].strip()) <= 3 and strict:
+        vals = vals[1:]  # OCR misread the first number ('al 2 3 4 5 6'): the rest still numbers the columns
+    elif bad or len(vals) < 3:
         return False
     nums = [int(re.sub(r"\D", "", v)) for v in vals]
     pairs = list(zip(nums, nums[1:]))
@@ -165,6 +168,17 @@ def _fix_year_row(years: list[Optional[int]], has_value: list[bool]) -> list[Opt
     return shifted
 
 
+def _fill_year_gaps(years: list[Optional[int]], row: list[str]) -> list[Optional[int]]:
+    """A misread year between its neighbours ('2020 221 2022' on a scan) is the year between them."""
+    out = list(years)
+    for i in range(1, len(row) - 1):
+        t = row[i].strip()
+        if (out[i] is None and out[i - 1] and out[i + 1] == out[i - 1] + 2 and 2 <= len(t) <= 6
+                and re.search(r"\d", t) and not ONLY_YEAR.match(t)):
+            out[i] = out[i - 1] + 1
+    return out
+
+
 def analyse_header(rows: list[list[str]], n_header: int, width: int, has_value: list[bool]) -> Header:
     """Flatten the header rows into one labelled :class:`Column` per grid column."""
     hdr = [r + [""] * (width - len(r)) for r in rows[:n_header]]
@@ -176,6 +190,8 @@ def analyse_header(rows: list[list[str]], n_header: int, width: int, has_value: 
             m = ONLY_YEAR.match(t)
             if m:
                 years[i] = int(m.group(1))
+    for r in label_rows:
+        years = _fill_year_gaps(years, r)
     years = _fix_year_row(years, has_value)
     cols = []
     for i in range(width):
@@ -313,3 +329,52 @@ def _comparator_name(label: str) -> str:
     name = YEAR.sub("", label)
     name = re.sub(r"\b(realisasi|target|capaian|kinerja|tahun)\b", "", name, flags=re.I)
     return " ".join(name.split()) or label
+
+
+def _fits_percent(a: Optional[float], b: Optional[float], c: Optional[float]) -> Optional[bool]:
+    """Whether c is b as a percentage of a (or a of b: lower is better), as printed; None when a figure is missing."""
+    if a is None or b is None or c is None or not a or not b:
+        return None
+    tol = max(0.6, 0.01 * abs(c))
+    return abs(c - 100 * b / a) <= tol or abs(c - 100 * a / b) <= tol
+
+
+def infer_unlabelled(header: Header, data: list[list[str]], min_rows: int = 2, share: float = 0.6) -> bool:
+    """Columns of a table whose header is missing or unreadable (a black band on a scan), from the
+    arithmetic: three numeric columns where, row after row, the third is the second as a percentage
+    of the first hold target, realisasi and capaian (anggaran, realisasi and its percentage when the
+    first is money); the text column before them holds the indicator, the one before that the sasaran.
+    Returns whether measures were found."""
+    cols = header.columns
+    values = {c.index: [parse_number(r[c.index]).value if c.index < len(r) else None for r in data] for c in cols}
+    numeric = [c.index for c in cols
+               if sum(v is not None for v in values[c.index]) >= max(min_rows, 0.5 * sum(
+                   1 for r in data if c.index < len(r) and r[c.index].strip()))]
+    found = []
+    k = 0
+    while k + 2 < len(numeric):
+        a, b, c = numeric[k:k + 3]
+        fits = [_fits_percent(x, y, z) for x, y, z in zip(values[a], values[b], values[c])]
+        ok = sum(f is True for f in fits)
+        if ok >= min_rows and ok >= share * sum(f is not None for f in fits):
+            found.append((a, b, c))
+            k += 3
+        else:
+            k += 1
+    if not found:
+        return False
+    for a, b, c in found:
+        firsts = sorted(v for v in values[a] if v is not None)
+        money = firsts[len(firsts) // 2] >= 100_000
+        for i, m in zip((a, b, c), ("anggaran", "realisasi_anggaran", "capaian_anggaran") if money
+                        else ("target", "realisasi", "capaian")):
+            cols[i].role, cols[i].measure = "value", m
+    first = found[0][0]
+    texts = [c for c in cols if c.index < first and c.role != "value" and c.index not in numeric]
+    for c, role in zip(reversed(texts), ("indikator", "sasaran")):
+        c.role = role
+    lead = [c for c in cols if c.index < first and c.index in numeric]
+    if lead and all(COLNUM.match(r[lead[0].index].strip()) for r in data
+                    if lead[0].index < len(r) and r[lead[0].index].strip()):
+        lead[0].role = "no"
+    return True

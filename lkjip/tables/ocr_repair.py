@@ -1,0 +1,230 @@
+"""OCR'd value cells repaired where the column and the arithmetic make one reading certain; the rest flagged.
+
+Runs between row assembly and facts, on cells read by OCR only (``Cell.confidence`` is set). Each value
+cell gets its plausible readings: as printed, the digit confusions of :mod:`lkjip.normalize.ocr_digits`
+(O/0, l/1, S/5, lost or doubled separators), a '%' read as digits at the end of a percentage
+('100,006', '113.9996'), and a lost decimal mark where the column's other figures say so ('423' among
+'4,14 4,06 4,36'). A reading other than the printed one is taken only when it is the single one that
+makes the row's arithmetic hold (capaian = realisasi / target, persen = realisasi / anggaran) or, without
+arithmetic, the single one the column's format and range allow. The cell keeps its OCR text in ``raw``;
+``Cell.note`` says what was repaired, or why the machine is unsure (the audit turns notes into
+``parse_warning`` findings).
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Optional
+
+from lkjip.model import Cell
+from lkjip.normalize.numbers import parse_number
+from lkjip.normalize.ocr_digits import ColumnProfile, Reading, column_profile, readings, resolve, RELATIONS
+from lkjip.tables.header import Header
+from lkjip.tables.rows import Row
+
+__all__ = ["CellRepair", "repair_ocr_cells"]
+
+TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran", "capaian_anggaran"))
+# what a '%' at the end of a figure becomes in OCR of a low-resolution scan
+_PCT_TAILS = ("96", "%6", "9%", "6", "5", "9", "8", "0")
+_DIGITS = re.compile(r"^\d{2,6}$")
+_YEARISH = re.compile(r"^\s*(?:19|20)\d\d\s*$")  # a year among figures is a header row, not a misread
+_SURE = 85.0  # OCR confidence from which a figure serves as a reference for its neighbours
+
+
+@dataclass
+class CellRepair:
+    """What happened to one OCR'd value cell: its new text (None: left as read) and why."""
+
+    row: int
+    col: int
+    raw: str
+    text: Optional[str]
+    ambiguous: bool
+    reason: str
+
+
+@dataclass
+class _Column:
+    """A value column's format (from its cells) and the range its cell at hand should fall in."""
+
+    index: int
+    profile: ColumnProfile
+    percent: bool  # most of its figures are printed with '%'
+    lo: Optional[float] = None  # set per cell from the figures around it (see _near)
+    hi: Optional[float] = None
+
+
+def _column(rows: list[Row], index: int) -> _Column:
+    """The format of one value column."""
+    texts = [r.cells[index].text for r in rows if index < len(r.cells) and r.cells[index].text]
+    profile = column_profile(texts)
+    percent = bool(texts) and sum(t.rstrip().endswith("%") for t in texts) >= 0.5 * len(texts)
+    return _Column(index, profile, percent)
+
+
+def _clean_value(cell: Cell, col: _Column) -> tuple[Optional[float], bool]:
+    """(value, printed with a decimal mark) of a cell that reads cleanly as a number, else (None, False)."""
+    if not cell.text or (cell.confidence is not None and cell.confidence < _SURE):
+        return None, False
+    t = cell.text.strip().rstrip("%").strip()
+    if cell.confidence is not None and _DIGITS.match(t) and col.profile.decimals:
+        return None, False  # bare digits in a column that prints decimals: maybe a lost mark itself
+    mark = col.profile.decimal_mark
+    return parse_number(cell.text, mark).value, bool(mark and re.search(rf"\{mark}\d", t))
+
+
+def _near(rows: list[Row], ri: int, ci: int, cols: dict[int, _Column], reach: int = 2) -> _Column:
+    """The cell's column with the range of the figures around it: the same row's other figures of the
+    same kind (percentages or not: one indicator across years), else the column's cells up to ``reach``
+    rows away; a column mixes indicators of different scales, so the column as a whole does not do.
+    Figures printed with a decimal mark are trusted over bare digits (which may have lost theirs)."""
+    col = cols[ci]
+    refs = [_clean_value(rows[ri].cells[cj], other) for cj, other in cols.items()
+            if cj != ci and other.percent == col.percent and cj < len(rows[ri].cells)]
+    if sum(v is not None for v, _ in refs) < 2:  # the row says too little: the column's neighbours
+        refs += [_clean_value(rows[rj].cells[ci], col) for rj in range(max(0, ri - reach), min(len(rows), ri + reach + 1))
+                 if rj != ri and ci < len(rows[rj].cells)]
+    strong = [v for v, marked in refs if v and v > 0 and marked]
+    vals = strong or [v for v, _ in refs if v and v > 0]
+    if len(vals) < (1 if strong else 2):
+        return _Column(ci, col.profile, col.percent)
+    mid = statistics.median(vals)  # robust: confident misreads ('451' for 4,51) are among the references
+    return _Column(ci, col.profile, col.percent, mid / 3, mid * 3)
+
+
+def _percent_readings(text: str, col: _Column) -> list[Reading]:
+    """'100,006' → '100,00%': a percentage whose '%' was read as digits (only where the column prints %)."""
+    t = text.strip()
+    if not col.percent or t.endswith("%") or _YEARISH.match(t):
+        return []
+    out = []
+    for tail in _PCT_TAILS:
+        if t.endswith(tail) and len(t) > len(tail):
+            core = t[: -len(tail)].rstrip()
+            p = parse_number(core, col.profile.decimal_mark)
+            if p.value is None or not re.search(r"\d$", core):
+                continue
+            dec = len(re.split(r"[.,]", core)[-1]) if re.search(r"[.,]\d+$", core) else 0
+            if col.profile.decimals is not None and dec not in (0, col.profile.decimals):
+                continue
+            out.append(Reading(p.value, dec, 1, core + "%", f"'%' read as '{tail}'"))
+    return out
+
+
+def _in_range(v: float, col: _Column) -> bool:
+    """Whether a value fits among the figures around its cell."""
+    return col.lo is not None and col.hi is not None and col.lo <= v <= col.hi + 1e-9
+
+
+def _lost_mark_readings(text: str, col: _Column) -> list[Reading]:
+    """'423' → 4,23 where the column holds figures like 4,14: a decimal mark too small for the scan."""
+    t = text.strip().rstrip("%").strip()
+    if not _DIGITS.match(t) or _YEARISH.match(t) or col.lo is None or col.profile.decimal_mark is None or _in_range(float(t), col):
+        return []
+    mark = col.profile.decimal_mark
+    out = []
+    for k in range(1, len(t)):
+        v = float(f"{t[:-k]}.{t[-k:]}")
+        if _in_range(v, col):
+            suffix = "%" if text.strip().endswith("%") else ""
+            out.append(Reading(v, k, 1, f"{t[:-k]}{mark}{t[-k:]}{suffix}", "lost decimal mark"))
+    return out
+
+
+def _readings(cell: Cell, col: _Column) -> list[Reading]:
+    """Every plausible reading of an OCR'd cell, the printed one first when there is one."""
+    rs = list(readings(cell.text, col.profile.decimal_mark, profile=col.profile, suspicious=True))
+    for extra in _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
+        if not any(abs(extra.value - r.value) < 1e-9 for r in rs):
+            rs.append(extra)
+    return rs
+
+
+def _direct(rs: list[Reading]) -> Optional[Reading]:
+    """The reading as printed, if the cell reads as a number."""
+    return rs[0] if rs and rs[0].cost == 0 else None
+
+
+def _alone(cell: Cell, rs: list[Reading], col: _Column) -> tuple[Optional[Reading], bool, str]:
+    """Without arithmetic: (reading to take, unsure, why) from the column's format and range."""
+    direct = _direct(rs)
+    repairs = [r for r in rs if r.cost > 0]
+    if not repairs:
+        return None, False, ""
+    dec = col.profile.decimals
+    if direct is not None:
+        # '100,006' in a column of '100,00%': the printed reading has the wrong format
+        wrong = dec is not None and direct.decimals != dec and any(r.reason.startswith("'%'") for r in repairs)
+        if not wrong and (col.lo is None or _in_range(direct.value, col)):
+            return None, False, ""
+    fitting = [r for r in repairs if col.lo is None or _in_range(r.value, col)]
+    if len(fitting) > 1 and dec is not None:
+        fitting = [r for r in fitting if r.decimals == dec] or fitting
+    if len(fitting) == 1:
+        return fitting[0], False, fitting[0].reason
+    if not fitting:
+        return None, False, ""  # nothing better than the printed figure: the audit's checks see it
+    return None, True, "could be " + " or ".join(r.text for r in fitting)
+
+
+def _apply(cell: Cell, reading: Reading, reason: str, r: int, c: int, out: list[CellRepair]) -> None:
+    """Take a repaired reading for a cell (its OCR text stays in ``raw``)."""
+    out.append(CellRepair(r, c, cell.text, reading.text, False, reason))
+    cell.note = f"OCR read '{cell.text}', taken as '{reading.text}' ({reason})"
+    cell.text = reading.text
+
+
+def _flag(cell: Cell, reason: str, r: int, c: int, out: list[CellRepair]) -> None:
+    """Mark a cell the machine could not decide."""
+    out.append(CellRepair(r, c, cell.text, None, True, reason))
+    cell.note = f"OCR read '{cell.text}', which may be misread: {reason}"
+
+
+def repair_ocr_cells(header: Header, rows: list[Row]) -> list[CellRepair]:
+    """Repair the OCR'd value cells of a table in place (``Cell.text``, ``Cell.note``); returns what was done."""
+    value_cols = [c for c in header.columns if c.role == "value"]
+    if not any(r.cells[c.index].confidence is not None for r in rows for c in value_cols if c.index < len(r.cells)):
+        return []
+    cols = {c.index: _column(rows, c.index) for c in value_cols}
+    by_year: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for c in value_cols:
+        if c.measure:
+            by_year[(c.year, c.period)].setdefault(c.measure, c.index)
+    out: list[CellRepair] = []
+    for ri, row in enumerate(rows):
+        done: set[int] = set()
+        for slots in by_year.values():
+            for names in TRIPLES:
+                idx = [slots.get(m) for m in names]
+                if None in idx or any(i >= len(row.cells) for i in idx):
+                    continue
+                cells = [row.cells[i] for i in idx]
+                if not all(c.text for c in cells) or all(c.confidence is None for c in cells):
+                    continue
+                cands = [_readings(c, _near(rows, ri, i, cols)) for c, i in zip(cells, idx)]
+                res = resolve(cands, RELATIONS["capaian"])
+                if res.status == "repaired":
+                    for c, i, rd in zip(cells, idx, res.readings):
+                        if rd is not None and rd.cost > 0:
+                            _apply(c, rd, f"{rd.reason}; the only reading for which {names[2]} = "
+                                          f"{names[1]} / {names[0]}", ri, i, out)
+                    done.update(idx)
+                elif res.status in ("direct", "no_fit") and not res.ambiguous:
+                    done.update(i for i, rd in zip(idx, res.readings) if rd is not None)
+        for c in value_cols:
+            i = c.index
+            if i in done or i >= len(row.cells):
+                continue
+            cell = row.cells[i]
+            if not cell.text or cell.confidence is None:
+                continue
+            near = _near(rows, ri, i, cols)
+            pick, unsure, why = _alone(cell, _readings(cell, near), near)
+            if pick is not None:
+                _apply(cell, pick, why, ri, i, out)
+            elif unsure:
+                _flag(cell, why, ri, i, out)
+    return out
