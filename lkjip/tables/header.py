@@ -90,7 +90,12 @@ def _is_header_cell(text: str, first: bool = False) -> bool:
 def is_header_row(texts: list[str], first: bool) -> bool:
     """A row that belongs to the header (the first one must name at least one column kind)."""
     vals = [t for t in texts if t.strip()]
-    if not vals or not all(_is_header_cell(t, first) for t in vals):
+    if not vals:
+        return False
+    odd = [t for t in vals if not _is_header_cell(t, first)]
+    years = sum(1 for t in vals if ONLY_YEAR.match(t))
+    # a row of years with one misread on a scan ('2019 2020 221 2022') is still the year row
+    if odd and not (years >= 3 and len(odd) * 3 <= years and all(len(t.strip()) <= 6 for t in odd)):
         return False
     if is_colnum_row(texts):
         return True

@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from lkjip.model import Cell
 from lkjip.normalize.numbers import parse_number
 from lkjip.normalize.ocr_digits import ColumnProfile, Reading, column_profile, readings, resolve, RELATIONS
-from lkjip.tables.header import Header
+from lkjip.tables.header import Column, Header
 from lkjip.tables.rows import Row
 
 __all__ = ["CellRepair", "repair_ocr_cells"]
 
+_PERCENT_MEASURES = {"capaian", "capaian_anggaran", "tingkat_kemajuan"}
 TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran", "capaian_anggaran"))
 # what a '%' at the end of a figure becomes in OCR of a low-resolution scan
 _PCT_TAILS = ("96", "%6", "9%", "6", "5", "9", "8", "0")
@@ -57,11 +58,16 @@ class _Column:
     hi: Optional[float] = None
 
 
-def _column(rows: list[Row], index: int) -> _Column:
-    """The format of one value column."""
+def _column(rows: list[Row], head: Column, mark: Optional[str]) -> _Column:
+    """The format of one value column (``mark``: the table's decimal mark, for a column that shows none).
+    It prints percentages when most cells end in '%', or when its header says '%' or 'capaian' and some do."""
+    index = head.index
     texts = [r.cells[index].text for r in rows if index < len(r.cells) and r.cells[index].text]
     profile = column_profile(texts)
-    percent = bool(texts) and sum(t.rstrip().endswith("%") for t in texts) >= 0.5 * len(texts)
+    if profile.decimal_mark is None and mark:
+        profile = replace(profile, decimal_mark=mark)
+    share = sum(t.rstrip().endswith("%") for t in texts) / len(texts) if texts else 0.0
+    percent = share >= 0.5 or share >= 0.2 and ("%" in head.label or head.measure in _PERCENT_MEASURES)
     return _Column(index, profile, percent)
 
 
@@ -183,37 +189,39 @@ def _flag(cell: Cell, reason: str, r: int, c: int, out: list[CellRepair]) -> Non
     cell.note = f"OCR read '{cell.text}', which may be misread: {reason}"
 
 
+def _triples(value_cols: list[Column]) -> list[tuple[tuple[str, str, str], list[int]]]:
+    """(measures, column indexes) of each target → realisasi → capaian (or anggaran → realisasi → %) run:
+    the nearest columns to the right of the same year and period."""
+    out = []
+    for names in TRIPLES:
+        for a in value_cols:
+            if a.measure != names[0]:
+                continue
+            chain = [a]
+            for m in names[1:]:
+                nxt = next((c for c in value_cols if c.index > chain[-1].index and c.measure == m
+                            and (c.year, c.period) == (a.year, a.period)), None)
+                if nxt is None:
+                    break
+                chain.append(nxt)
+            if len(chain) == 3:
+                out.append((names, [c.index for c in chain]))
+    return out
+
+
 def repair_ocr_cells(header: Header, rows: list[Row]) -> list[CellRepair]:
     """Repair the OCR'd value cells of a table in place (``Cell.text``, ``Cell.note``); returns what was done."""
     value_cols = [c for c in header.columns if c.role == "value"]
     if not any(r.cells[c.index].confidence is not None for r in rows for c in value_cols if c.index < len(r.cells)):
         return []
-    cols = {c.index: _column(rows, c.index) for c in value_cols}
-    by_year: dict[tuple, dict[str, int]] = defaultdict(dict)
-    for c in value_cols:
-        if c.measure:
-            by_year[(c.year, c.period)].setdefault(c.measure, c.index)
+    marks = Counter(column_profile([r.cells[c.index].text for r in rows if c.index < len(r.cells)]).decimal_mark
+                    for c in value_cols)
+    marks.pop(None, None)
+    cols = {c.index: _column(rows, c, marks.most_common(1)[0][0] if marks else None) for c in value_cols}
+    triples = _triples(value_cols)
     out: list[CellRepair] = []
     for ri, row in enumerate(rows):
-        done: set[int] = set()
-        for slots in by_year.values():
-            for names in TRIPLES:
-                idx = [slots.get(m) for m in names]
-                if None in idx or any(i >= len(row.cells) for i in idx):
-                    continue
-                cells = [row.cells[i] for i in idx]
-                if not all(c.text for c in cells) or all(c.confidence is None for c in cells):
-                    continue
-                cands = [_readings(c, _near(rows, ri, i, cols)) for c, i in zip(cells, idx)]
-                res = resolve(cands, RELATIONS["capaian"])
-                if res.status == "repaired":
-                    for c, i, rd in zip(cells, idx, res.readings):
-                        if rd is not None and rd.cost > 0:
-                            _apply(c, rd, f"{rd.reason}; the only reading for which {names[2]} = "
-                                          f"{names[1]} / {names[0]}", ri, i, out)
-                    done.update(idx)
-                elif res.status in ("direct", "no_fit") and not res.ambiguous:
-                    done.update(i for i, rd in zip(idx, res.readings) if rd is not None)
+        done = _by_arithmetic(rows, ri, triples, cols, out)
         for c in value_cols:
             i = c.index
             if i in done or i >= len(row.cells):
@@ -228,3 +236,25 @@ def repair_ocr_cells(header: Header, rows: list[Row]) -> list[CellRepair]:
             elif unsure:
                 _flag(cell, why, ri, i, out)
     return out
+
+
+def _by_arithmetic(rows: list[Row], ri: int, triples, cols: dict[int, _Column], out: list[CellRepair]) -> set[int]:
+    """Repair a row's triples whose ratio holds for exactly one set of readings; returns the columns settled."""
+    row = rows[ri]
+    done: set[int] = set()
+    for names, idx in triples:
+        if any(i >= len(row.cells) for i in idx):
+            continue
+        cells = [row.cells[i] for i in idx]
+        if not all(c.text for c in cells) or all(c.confidence is None for c in cells):
+            continue
+        res = resolve([_readings(c, _near(rows, ri, i, cols)) for c, i in zip(cells, idx)], RELATIONS["capaian"])
+        if res.status == "repaired":
+            for c, i, rd in zip(cells, idx, res.readings):
+                if rd is not None and rd.cost > 0:
+                    _apply(c, rd, f"{rd.reason}; the only reading for which {names[2]} = {names[1]} / {names[0]}",
+                           ri, i, out)
+            done.update(idx)
+        elif res.status in ("direct", "no_fit") and not res.ambiguous:
+            done.update(i for i, rd in zip(idx, res.readings) if rd is not None)
+    return done
