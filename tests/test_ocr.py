@@ -23,7 +23,7 @@ mf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mf)
 
 needs_engine = pytest.mark.skipif(not ocr.engine_available(),
-                                  reason="OCR engine not installed: run scripts/ci_ocr_deps.sh")
+                                  reason="OCR engine not installed: run scripts/system_deps.sh ocr")
 NUMBERS = {t for row in mf.ROWS[1:] for t in row[2:]}
 _EDGE = re.compile(r"^[^\d]+|[^\d]+$")
 
@@ -69,13 +69,13 @@ def test_settings_are_validated(kw):
 def test_missing_language_data_says_how_to_install(monkeypatch):
     monkeypatch.setattr(ocr, "TESSDATA_DIRS", ())
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
-    with pytest.raises(OcrEngineMissing, match=r"OCR engine not installed: run scripts/ci_ocr_deps\.sh"):
+    with pytest.raises(OcrEngineMissing, match=r"OCR engine not installed: run scripts/system_deps\.sh ocr"):
         ocr.ocr_words(Image.new("L", (50, 50), 255), OcrSettings(lang="zzz"))
 
 
 def test_missing_python_engine_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "tesserocr", None)  # import fails
-    with pytest.raises(OcrEngineMissing, match="run scripts/ci_ocr_deps.sh"):
+    with pytest.raises(OcrEngineMissing, match="run scripts/system_deps.sh ocr"):
         ocr.ocr_words(Image.new("L", (50, 50), 255), OcrSettings())
     assert not ocr.engine_available()
 

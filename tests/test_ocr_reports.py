@@ -20,7 +20,7 @@ from lkjip.pipeline import main
 
 FIX = Path(__file__).parent / "fixtures"
 REALWORLD = os.environ.get("LKJIP_REALWORLD")
-pytestmark = pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed (scripts/ci_ocr_deps.sh)")
+pytestmark = pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed (scripts/system_deps.sh ocr)")
 
 _spec = importlib.util.spec_from_file_location("eval_golden", FIX / "eval_golden.py")
 eval_golden = importlib.util.module_from_spec(_spec)

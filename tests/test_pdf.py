@@ -210,13 +210,13 @@ def test_scanned_pages_without_the_engine_say_how_to_install(monkeypatch):
     import lkjip.extract.pdf as pdf_mod
 
     def missing(page, settings=None):
-        raise pdf_mod.OcrEngineMissing("OCR engine not installed: run scripts/ci_ocr_deps.sh")
+        raise pdf_mod.OcrEngineMissing("OCR engine not installed: run scripts/system_deps.sh ocr")
     monkeypatch.setattr(pdf_mod, "ocr_page", missing)
     doc = read_pdf(PDF / "mixed_text_scan.pdf")
     assert doc.status == "partial" and doc.tables
     assert doc.error == ("1 of 2 pages have no text layer (scanned); OCR engine not installed: "
-                         "run scripts/ci_ocr_deps.sh")
-    assert doc.warnings.count("OCR engine not installed: run scripts/ci_ocr_deps.sh") == 0
+                         "run scripts/system_deps.sh ocr")
+    assert doc.warnings.count("OCR engine not installed: run scripts/system_deps.sh ocr") == 0
 
 
 @pytest.mark.parametrize("name, reason", [

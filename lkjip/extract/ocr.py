@@ -2,7 +2,7 @@
 
 The engine is Tesseract 5 through ``tesserocr`` (chosen by measurement, see ``docs/ocr.md``);
 RapidOCR is kept as an alternative engine for comparison. Nothing is downloaded at run time:
-Tesseract's language data comes from the Debian packages that ``scripts/ci_ocr_deps.sh`` installs.
+Tesseract's language data comes from the Debian packages that ``scripts/system_deps.sh ocr`` installs.
 
 Flow for one page: :func:`render_page` (pypdfium2, at the resolution of the page's scan image) →
 :func:`prepare` (grayscale, upsample low-resolution scans, orientation, deskew; optionally
@@ -25,7 +25,7 @@ __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_
            "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
            "ocr_page", "engine_available", "release_documents", "ocr_region", "ink_share"]
 
-MISSING = "OCR engine not installed: run scripts/ci_ocr_deps.sh"
+MISSING = "OCR engine not installed: run scripts/system_deps.sh ocr"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                  "/usr/share/tessdata", "/usr/local/share/tessdata", "/opt/homebrew/share/tessdata")
 
