@@ -103,7 +103,7 @@ def printed_ok(printed: float, decimals: int, computed: float) -> bool:
     """True when ``printed`` (with ``decimals`` decimals) is ``computed`` rounded or truncated."""
     u = 10.0 ** -decimals
     eps = 1e-9 * max(1.0, abs(computed))
-    return printed - 0.5 * u - eps <= computed < printed + u + eps
+    return printed - 0.5 * u - eps <= computed < printed + u - eps  # 80 exactly is not a truncated 79
 
 
 def same_value(a: float, da: int, b: float, db: int) -> bool:

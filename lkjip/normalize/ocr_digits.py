@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, Union
 
-from lkjip.normalize.numbers import _clean, _is_null, parse_number, split_compound
+from lkjip.normalize.numbers import _clean, _is_null, decimal_mark_of_column, parse_number, split_compound
 
 __all__ = [
     "OcrRepair",
@@ -79,6 +79,7 @@ _WORD_RE = re.compile(
 _CODE_RE = re.compile(r"[A-Za-z$|!]{1,3}[1-9][0-9]?")  # 'S1', 'D3', 'B12', 'Q2': codes, not numbers
 _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3})+(?:[.,][0-9]{1,2})?")
 _NUM_BODY_RE = re.compile(r"[0-9](?:[0-9.,]*[0-9])?")
+_PLAIN_FAST_RE = re.compile(r"[0-9]+(?:[.,][0-9]+)*")  # a bare number: nothing for OCR repair to look at
 _MAX_READINGS = 8
 
 Number = Union[float, int, "Reading"]
@@ -145,6 +146,11 @@ class Resolution:
 # --------------------------------------------------------------------------- helpers
 
 
+def _same(a: float, b: float) -> bool:
+    """Equal up to float noise (a cent of a billion rupiah is not noise)."""
+    return math.isclose(a, b, rel_tol=5e-16, abs_tol=1e-12)
+
+
 def _fraction_digits(text: str, value: Optional[float]) -> int:
     """Digits after the decimal mark in the printed number that gave ``value`` ('80,43' -> 2, '1.234' -> 0)."""
     if value is None or not math.isfinite(value):
@@ -154,9 +160,9 @@ def _fraction_digits(text: str, value: Optional[float]) -> int:
         sep = max(tok.rfind("."), tok.rfind(","))
         if sep >= 0:
             frac = tok[sep + 1:]
-            if frac and abs(int(digits) / 10 ** len(frac) - abs(value)) <= 1e-9 * max(1.0, abs(value)):
+            if frac and _same(int(digits) / 10 ** len(frac), abs(value)):
                 return len(frac)
-        if digits and abs(int(digits) - abs(value)) <= 1e-9 * max(1.0, abs(value)):
+        if digits and _same(int(digits), abs(value)):
             return 0
     for d in range(5):
         if abs(round(value, d) - value) < 1e-9:
@@ -167,7 +173,7 @@ def _fraction_digits(text: str, value: Optional[float]) -> int:
 def _decimals_of(x: float) -> int:
     """The fewest decimals that print x exactly (a float candidate without its printed text)."""
     for d in range(7):
-        if abs(round(x, d) - x) < 1e-9 * max(1.0, abs(x)):
+        if _same(round(x, d), x):
             return d
     return 6
 
@@ -248,8 +254,9 @@ def _sep_readings(body: str, marks: Sequence[str], frac_hint: Optional[int]) -> 
                     if gc2 is not None:
                         notes = base_notes + gc2[1] + ["lost decimal mark"] + (
                             [f"thousands separator read as '{m}'"] if swapped else [])
+                        lost = 1 if frac_hint else 2  # without the column's decimals: a guess on a guess
                         out.append(_SepReading("".join(groups[:-1]) + last[:3], last[3:],
-                                               base + swapped + gc2[0] + 1, tuple(notes), True, m))
+                                               base + swapped + gc2[0] + lost, tuple(notes), True, m))
             # B: the last separator is the decimal mark
             ints, frac = groups[:-1], groups[-1]
             cost, notes = base, list(base_notes)
@@ -265,6 +272,8 @@ def _sep_readings(body: str, marks: Sequence[str], frac_hint: Optional[int]) -> 
                 notes += gc3[1] + ([f"thousands separator read as '{m}'"] if sw else [])
             elif len(ints[0]) > 1 and ints[0][0] == "0":
                 continue
+            if len(marks) > 1 and len(frac) == 3:
+                cost += 1  # mark unknown: three digits after a separator are as likely a thousands group
             out.append(_SepReading("".join(ints), frac, cost, tuple(notes), len(ints) > 1, m))
     return out
 
@@ -282,7 +291,7 @@ def _render(r: _SepReading, pre: str, suf: str, words_before: str, words_after: 
     for body in forms:
         text = words_before + pre + body + suf + words_after
         p = parse_number(text, mark)
-        if p.value is not None and abs(abs(p.value) - value) <= 1e-9 * max(1.0, value):
+        if p.value is not None and _same(abs(p.value), value):
             return text, p.value
     return None
 
@@ -379,6 +388,7 @@ def _space_repairs(s: str) -> tuple[str, list[str], str]:
         notes.append("space inside number")
 
     def join(m: re.Match) -> str:
+        """The groups of one spaced number closed up; sets the doubt when it may be two numbers."""
         nonlocal doubt
         groups = m.group(2).split()
         if len(groups) == 1 and not m.group("dec") and not re.search(r"(?i:rp)\.?\s*$", t[:m.start()]) \
@@ -396,13 +406,15 @@ def _contradicts(core: str, mark: str) -> bool:
     """A number whose shape only parses by using the column's group separator as a decimal mark.
 
     '144.142000' (four or more decimals), '1234.567' (a group of three after more than three digits) and
-    '1,234.567' (both marks, the group one last) in a ',' column: a separator was lost or swapped.
+    '1,234.567' (both marks, the group one last before three digits) in a ',' column: a separator was lost
+    or swapped (the value differs; '1.234.567,89' in a '.' column reads the same either way).
     """
     other = "." if mark == "," else ","
     o, m = re.escape(other), re.escape(mark)
     if re.fullmatch(r"[0-9]+" + o + r"[0-9]{4,}", core) or re.fullmatch(r"[1-9][0-9]{3,}" + o + r"[0-9]{3}", core):
         return True
-    return mark in core and other in core and core.rfind(other) > core.rfind(mark)
+    return (mark in core and other in core and core.rfind(other) > core.rfind(mark)
+            and len(core) - core.rfind(other) - 1 == 3)
 
 
 @dataclass(frozen=True)
@@ -415,6 +427,7 @@ class _Analysis:
     numeric_words: int
     readings: tuple[Reading, ...]  # repaired readings (cost > 0), cheapest first; empty when clean
     doubt: str
+    damaged: bool = False  # some word mixes digits with letters or specks
 
 
 def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], suspicious: bool) -> _Analysis:
@@ -424,6 +437,8 @@ def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], su
     if profile is not None and mark is None:
         mark = profile.decimal_mark
     p = parse_number(raw, mark)
+    if p.is_number and not suspicious and _PLAIN_FAST_RE.fullmatch(raw) and not (mark and _contradicts(raw, mark)):
+        return _Analysis(raw, True, p.value, 1, (), "")
     s = _clean(raw)
     if len(s) > 80 or _is_null(s) or not any(ch in _DIGITS for ch in s):
         return _Analysis(raw, True, p.value, 0, (), "")
@@ -439,6 +454,7 @@ def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], su
                 w.kind = "damaged"
     damaged = any(w.kind == "damaged" for w in words)
     clean = (p.is_number or p.grade is not None) and not damaged
+    damaged = damaged or bool(pre_notes)
     if clean and not suspicious:
         return _Analysis(raw, True, p.value, len(numeric), (), "")
     if len(numeric) != 1:
@@ -470,8 +486,8 @@ def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], su
             mismatch = mismatch or len(r.frac) >= 4  # reports rarely print four decimals
             notes = tuple(pre_notes) + w.notes + cnotes + r.notes
             rd = Reading(value, len(r.frac), cost + (1 if mismatch else 0), text, "; ".join(dict.fromkeys(notes)))
-            if text == raw or (clean and p.value is not None and value == p.value):
-                continue
+            if clean and p.value is not None and value == p.value:
+                continue  # the direct reading: readings() lists it first
             old = found.get(value)
             if old is None or (rd.cost, len(rd.text)) < (old.cost, len(old.text)):
                 found[value] = rd
@@ -483,7 +499,7 @@ def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], su
                     if rendered is not None and rendered[1] not in found:
                         found[rendered[1]] = Reading(rendered[1], f, 1, rendered[0], "lost decimal mark")
     rs = sorted(found.values(), key=lambda r: (r.cost, len(r.text)))
-    return _Analysis(raw, clean, p.value, 1, tuple(rs[:_MAX_READINGS]), doubt)
+    return _Analysis(raw, clean, p.value, 1, tuple(rs[:_MAX_READINGS]), doubt, damaged)
 
 
 def _multi(raw: str, words: list[_Word], mark: Optional[str], pre_notes: list[str], doubt: str,
@@ -497,25 +513,25 @@ def _multi(raw: str, words: list[_Word], mark: Optional[str], pre_notes: list[st
             out.append(w.text)
             continue
         if w.doubt:
-            return _Analysis(raw, False, None, n, (), w.doubt)
+            return _Analysis(raw, False, None, n, (), w.doubt, True)
         variants = _core_variants(w.core)
         texts = {v[0] for v in variants}
         if len(texts) != 1:
-            return _Analysis(raw, False, None, n, (), f"'{w.core}' has more than one reading")
+            return _Analysis(raw, False, None, n, (), f"'{w.core}' has more than one reading", True)
         core, _, cnotes = variants[0]
         out.append(w.pre + core + w.suf)
         notes += list(w.notes) + list(cnotes)
     text = " ".join(out)
     p = parse_number(text, mark)
     if not (p.is_number or p.grade or split_compound(text)):
-        return _Analysis(raw, False, None, n, (), doubt or "no valid reading")
+        return _Analysis(raw, False, None, n, (), doubt or "no valid reading", True)
     r = Reading(p.value if p.value is not None else math.nan, _fraction_digits(text, p.value), max(1, len(notes)),
                 text, "; ".join(dict.fromkeys(notes)))
-    return _Analysis(raw, False, p.value, n, (r,), doubt)
+    return _Analysis(raw, False, p.value, n, (r,), doubt, True)
 
 
-def _choose(rs: Sequence[Reading], profile: Optional[ColumnProfile]) -> tuple[Optional[Reading], str]:
-    """The single cheapest reading (ties broken by the column's decimals), or None and why not."""
+def _choose(rs: Sequence[Reading]) -> tuple[Optional[Reading], str]:
+    """The single cheapest reading (the column's decimals already priced in), or None and why not."""
     if not rs:
         return None, "no valid reading"
     best = min(r.cost for r in rs)
@@ -532,8 +548,6 @@ def _choose(rs: Sequence[Reading], profile: Optional[ColumnProfile]) -> tuple[Op
 
 def column_profile(texts: Iterable[str], decimal_mark: Optional[str] = None) -> ColumnProfile:
     """The format a column's clean cells share: decimal mark, decimals printed (if ≥2/3 agree), grouping."""
-    from lkjip.normalize.numbers import decimal_mark_of_column
-
     texts = [t for t in texts if isinstance(t, str)]
     mark = decimal_mark or decimal_mark_of_column(texts)
     decs: Counter = Counter()
@@ -568,7 +582,9 @@ def repair_token(raw: str, decimal_mark: Optional[str] = None, profile: Optional
         return OcrRepair(text, text, False, False, "", None, ())
     if a.doubt:
         return OcrRepair(text, text, False, True, a.doubt, None, cands)
-    chosen, why = _choose(a.readings, profile)
+    if not a.readings and not a.damaged:
+        return OcrRepair(text, text, False, False, "", None, ())  # not a number, but not an OCR confusion either
+    chosen, why = _choose(a.readings)
     if chosen is None:
         return OcrRepair(text, text, False, True, why, None, cands)
     if profile is not None and profile.decimals is not None and chosen.decimals and \
@@ -577,6 +593,8 @@ def repair_token(raw: str, decimal_mark: Optional[str] = None, profile: Optional
                          f"the only reading {chosen.text} prints {chosen.decimals} decimals where the column "
                          f"prints {profile.decimals}", None, cands)
     value = None if math.isnan(chosen.value) else chosen.value
+    if a.direct is not None and value == a.direct and not a.damaged and not a.numeric_words > 1:
+        return OcrRepair(text, text, False, False, "", value, ())  # read the same either way
     return OcrRepair(text, chosen.text, chosen.text != text, False, chosen.reason, value, cands)
 
 
@@ -592,7 +610,7 @@ def readings(raw: str, decimal_mark: Optional[str] = None, *, profile: Optional[
     for r in a.readings:
         if math.isnan(r.value):
             continue
-        if all(abs(r.value - o.value) > 1e-9 * max(1.0, abs(o.value)) for o in out):
+        if not any(_same(r.value, o.value) for o in out):
             out.append(r)
     return out[:_MAX_READINGS]
 
@@ -606,34 +624,27 @@ def candidate_readings(raw: str, decimal_mark: Optional[str] = None, *, profile:
 # --------------------------------------------------------------------------- arithmetic
 
 
-def _fits_printed(printed: Reading, computed: float, slack: float = 0.0) -> bool:
-    """``computed`` rounds or truncates to the printed value (at its printed decimals, plus input slack)."""
+def _fits_printed(printed: Reading, computed: float) -> bool:
+    """``computed`` rounds or truncates to the printed value at its printed decimals (as the audit's printed_ok)."""
     u = 10.0 ** -printed.decimals
-    eps = 1e-9 * max(1.0, abs(computed)) + slack
-    return printed.value - 0.5 * u - eps <= computed < printed.value + u + eps
-
-
-def _ratio_slack(num: Reading, den: Reading) -> float:
-    """How far 100·num/den can move when num and den are themselves rounded to their printed decimals."""
-    un, ud = 0.5 * 10.0 ** -num.decimals, 0.5 * 10.0 ** -den.decimals
-    return 100.0 * (un / abs(den.value) + abs(num.value) * ud / (den.value * den.value))
+    eps = 1e-12 * max(1.0, abs(computed))
+    return printed.value - 0.5 * u - eps <= computed < printed.value + u - eps  # 80 is not '79' truncated
 
 
 def _capaian(target: Reading, realisasi: Reading, capaian: Reading) -> bool:
     """capaian ≈ realisasi / target × 100 within printed rounding."""
     if not target.value:
         return False
-    return _fits_printed(capaian, 100.0 * realisasi.value / target.value, _ratio_slack(realisasi, target))
+    return _fits_printed(capaian, 100.0 * realisasi.value / target.value)
 
 
 def _capaian_lower(target: Reading, realisasi: Reading, capaian: Reading) -> bool:
     """Lower-is-better: capaian ≈ target / realisasi × 100, or (2·target − realisasi) / target × 100."""
     ok = False
     if realisasi.value:
-        ok = _fits_printed(capaian, 100.0 * target.value / realisasi.value, _ratio_slack(target, realisasi))
+        ok = _fits_printed(capaian, 100.0 * target.value / realisasi.value)
     if not ok and target.value:
-        c = (2 * target.value - realisasi.value) / target.value * 100.0
-        ok = _fits_printed(capaian, c, _ratio_slack(realisasi, target))
+        ok = _fits_printed(capaian, (2 * target.value - realisasi.value) / target.value * 100.0)
     return ok
 
 
@@ -714,6 +725,6 @@ def resolve_total(rows: Sequence[Sequence[Number]], total: Sequence[Number], tol
         tol = tolerance
         if tol is None:
             tol = 0.5 * 10.0 ** -tot.decimals + sum(0.5 * 10.0 ** -r.decimals for r in parts if r.decimals)
-        return abs(s - tot.value) <= tol + 1e-9 * max(1.0, abs(s))
+        return abs(s - tot.value) <= tol + 1e-12 * max(1.0, abs(s))
 
     return resolve(list(rows) + [total], holds, max_combinations)

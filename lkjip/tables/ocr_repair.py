@@ -167,6 +167,8 @@ def _alone(cell: Cell, rs: list[Reading], col: _Column) -> tuple[Optional[Readin
         if not wrong and (col.lo is None or _in_range(direct.value, col)):
             return None, False, ""
     fitting = [r for r in repairs if col.lo is None or _in_range(r.value, col)]
+    if len(fitting) > 1:  # the fewest repairs first ('l.234': 1.234 needs one, 1234 two)
+        fitting = [r for r in fitting if r.cost == min(f.cost for f in fitting)]
     if len(fitting) > 1 and dec is not None:
         fitting = [r for r in fitting if r.decimals == dec] or fitting
     if len(fitting) == 1:
