@@ -79,7 +79,7 @@ class Limits:
     max_zip_entries: int = _f(10_000, "--max-zip-entries", "most files a DOCX may hold (default %(d)s)")
     # text: real lines have <= 939 characters and rows <= 16 cells
     max_line_chars: int = _f(20_000, "--max-line-chars", "longer text lines are cut (default %(d)s)")
-    max_cells_per_row: int = _f(200, "--max-cells-per-row", "cells kept per text table row (default %(d)s)")
+    max_cells_per_row: int = _f(200, "--max-cells-per-row", "cells kept per text or DOCX table row (default %(d)s)")
     # not a bound but travels with them to the workers: which PDF pages are read by OCR
     ocr: str = field(default="auto", metadata={"flag": "--ocr", "kind": "choice", "choices": OCR_MODES,
                                                 "help": "OCR the pages without a usable text layer (auto, the "

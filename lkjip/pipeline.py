@@ -98,6 +98,9 @@ def process_file(path: Path, source_file: str, sha: str, matcher: Optional[Indic
     except Exception as exc:  # one bad document never stops the batch
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                    traceback="".join(traceback.format_exception(exc))[-2000:])
+    if row.get("status") == "failed":  # a failed document has no rows, whatever was built before it failed
+        parts = {name: [] for name in parts}
+        row.update(n_tables=0, n_indicator_values=0, n_budget_rows=0, n_findings=0)
     row["ingested_at"] = datetime.now(timezone.utc)
     row["duration_s"] = round(time.perf_counter() - t0, 4)
     return {"document": row, **parts}

@@ -217,33 +217,35 @@ class _Reader:
             trpr = tr.find(_W + "trPr")
             before = after = 0
             if trpr is not None:
-                before = min(max(0, _int(trpr.find(_W + "gridBefore"))), cap)
-                after = min(max(0, _int(trpr.find(_W + "gridAfter"))), cap)
-            cells.extend(Cell(text="", raw="") for _ in range(before))
+                before = max(0, _int(trpr.find(_W + "gridBefore")))
+                after = max(0, _int(trpr.find(_W + "gridAfter")))
+            declared = before  # the row's width as the XML gives it (counted, never allocated)
+            cells.extend(Cell(text="", raw="") for _ in range(min(before, cap)))
             for tc in _row_cells(tr):
-                if len(cells) >= cap:
-                    break
                 tcpr = tc.find(_W + "tcPr")
                 span, vcont, hcont = 1, False, False
                 if tcpr is not None:
-                    span = min(max(1, _int(tcpr.find(_W + "gridSpan"), 1)), cap)
+                    span = max(1, _int(tcpr.find(_W + "gridSpan"), 1))
                     vm = tcpr.find(_W + "vMerge")
                     if vm is not None and (vm.get(_VAL) or "continue").lower() != "restart":
                         vcont = True
                     hm = tcpr.find(_W + "hMerge")
                     if hm is not None and (hm.get(_VAL) or "continue").lower() != "restart":
                         hcont = True
+                declared += span
+                if len(cells) >= cap:
+                    continue  # past the cap: not read
                 if vcont or hcont:
                     c = Cell(text="", raw="")
                 else:
                     c = self.cell(tc)
                 cells.append(c)
-                cells.extend(Cell(text="", raw="") for _ in range(span - 1))
-            cells.extend(Cell(text="", raw="") for _ in range(min(after, max(0, cap - len(cells)))))
+                cells.extend(Cell(text="", raw="") for _ in range(min(span - 1, cap - len(cells))))
+            declared += after
+            cells.extend(Cell(text="", raw="") for _ in range(min(after, cap - len(cells))))
             if width and len(cells) < width:
                 cells.extend(Cell(text="", raw="") for _ in range(width - len(cells)))
-            if len(cells) > cap:
-                cells = cells[:cap]
+            if declared > cap:
                 self.capped += 1
             rows.append(RawRow(cells=cells))
         return rows

@@ -111,7 +111,7 @@ def refine_measures(header: Header, rows: list[Row], marks: dict[int, Optional[s
     # same year, or in a table with no target or realisasi column at all
     plain = not any(c.measure in ("target", "realisasi") for c in cols.values())
     for c in cols.values():
-        if c.measure != "capaian" or "%" in c.label:
+        if c.measure != "capaian" or "%" in c.label or "arithmetic" in c.label:
             continue
         firsts = [parse_number((split_compound(r.text(c.index)) or [r.text(c.index)])[0], marks.get(c.index))
                   for r in rows]

@@ -374,6 +374,7 @@ def infer_unlabelled(header: Header, data: list[list[str]], min_rows: int = 2, s
         for i, m in zip((a, b, c), ("anggaran", "realisasi_anggaran", "capaian_anggaran") if money
                         else ("target", "realisasi", "capaian")):
             cols[i].role, cols[i].measure = "value", m
+            cols[i].label = cols[i].label or f"{m} (from arithmetic)"  # the proof: refine_measures keeps it
     first = found[0][0]
     texts = [c for c in cols if c.index < first and c.role != "value" and c.index not in numeric]
     for c, role in zip(reversed(texts), ("indikator", "sasaran")):
