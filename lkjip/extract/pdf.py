@@ -1955,6 +1955,9 @@ def _close(pdf) -> None:
         pdf.close()
     except Exception:
         pass
+    stream = getattr(pdf, "stream", None)  # close() can fail before closing the file it opened
+    if stream is not None and not stream.closed:
+        stream.close()
 
 
 def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
