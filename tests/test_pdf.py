@@ -367,3 +367,18 @@ def test_realworld_text_reports_read():
         doc = read_pdf(Path(REALWORLD) / name)
         assert doc.status == "ok", (name, doc.error)
         assert doc.tables and all(r.page for t in doc.tables for r in t.rows)
+
+
+def test_a_page_box_that_is_not_numbers_is_repaired(tmp_path):
+    """A malformed /MediaBox on one page stops pdfminer building the page list: the repair (qpdf gives the
+    page a default box) lets every page be read."""
+    import pikepdf
+    src = tmp_path / "bad-mediabox.pdf"
+    with pikepdf.open(PDF / "002_1f4903de6a21ee12.word.pdf") as pdf:
+        pdf.pages[3].obj["/MediaBox"] = pikepdf.Array([0, 0, pikepdf.Name("/x"), 842])
+        pdf.save(src)
+    doc = read_pdf(src)
+    good = read_pdf(PDF / "002_1f4903de6a21ee12.word.pdf")
+    assert doc.status == "ok" and doc.n_pages == good.n_pages
+    assert doc.warnings[0].startswith("damaged PDF repaired (page 4 cannot be built")
+    assert [[r.texts for r in t.rows] for t in doc.tables] == [[r.texts for r in t.rows] for t in good.tables]

@@ -1945,6 +1945,33 @@ def _read_repaired(path: Path, s: PdfSettings, why: str) -> RawDocument:
     return doc
 
 
+def _pages_one_by_one(pdf) -> list:
+    """The pages of a PDF built one at a time: a page that cannot be built is its exception instead."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+
+    out: list = []
+    doctop = 0.0
+    pages = PDFPage.create_pages(pdf.doc)
+    while True:
+        try:
+            obj = next(pages)
+        except StopIteration:
+            return out
+        except _Timeout:
+            raise
+        except Exception as e:  # pdfminer cannot even make the page object: the rest of the tree is lost
+            return out + [e]
+        try:
+            p = Page(pdf, obj, page_number=len(out) + 1, initial_doctop=doctop)
+            doctop += p.height
+            out.append(p)
+        except _Timeout:
+            raise
+        except Exception as e:
+            out.append(e)
+
+
 def _close(pdf) -> None:
     """Close a pdfplumber PDF whose page list may be unreadable (close() walks the pages again), and
     the renderer's copy of it (OCR)."""
@@ -1991,9 +2018,13 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                 except Exception as e:
                     if _INFLATION.tripped:
                         return _failed(_INFLATION.tripped)
-                    if strict:
-                        raise _Damaged(_open_error(path, e))
-                    return _failed(_open_error(path, e))
+                    all_pages = _pages_one_by_one(pdf)  # one damaged page (a bad MediaBox) sinks pdf.pages
+                    n_total = len(all_pages)
+                    bad = [i + 1 for i, p in enumerate(all_pages) if isinstance(p, Exception)]
+                    if strict and bad:
+                        raise _Damaged(f"page {bad[0]} cannot be built ({_open_error(path, e)})")
+                    if len(bad) == n_total:
+                        return _failed(_open_error(path, e))
                 fallback = any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs)
                 if loop is not None:
                     note = f"cyclic page tree: page-tree node {loop} is reached twice"
@@ -2034,6 +2065,8 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                         stopped = f"{limit_text} ran out after {i} of {n_total} pages"
                         break
                     try:
+                        if isinstance(page, Exception):
+                            raise page
                         pd = _read_page(page, i + 1, s)
                     except _Timeout:
                         raise
@@ -2043,7 +2076,8 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                         pd = _PageData(number=i + 1, width=0, height=0, kind="skipped",
                                        note=f"page {i + 1} could not be parsed: {type(e).__name__}: {str(e)[:120]}")
                     finally:
-                        page.close()
+                        if not isinstance(page, Exception):
+                            page.close()
                     n_ocr += pd.ocr
                     pages.append(pd)
             finally:
@@ -2145,7 +2179,7 @@ def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, st
             error = f"none of the {n_read} pages could be read ({skipped[0].note})"
     if skipped and status == "ok":
         status = "partial"
-        error = f"{len(skipped)} of {n_read} pages could not be read"
+        error = f"{len(skipped)} of {n_read} pages could not be read ({skipped[0].note})"
     if stopped:
         warnings.append(stopped)
         if status == "ok":
