@@ -47,7 +47,7 @@ class Limits:
     timeout_per_page_s: float = _f(2.0, "--timeout-per-page", "wall time added per PDF page, in s (default %(d)s)")
     # OCR: a scanned page takes 1.5 s (200 dpi) to 5 s (100 dpi 1-bit, turned) on one core, 12 s when its
     # orientation has to be voted on; 30 s per OCR'd page is 6x the usual slowest, on top of the limit
-    # above, up to 3600 s (the 142-page real scan needs ~700 s)
+    # above, up to 3600 s (the 142-page real scan took 921 s on a busy 2-core machine)
     timeout_per_ocr_page_s: float = _f(30.0, "--timeout-per-ocr-page", "wall time added per page read by OCR, "
                                                                       "in s (default %(d)s)")
     ocr_timeout_s: float = _f(3600.0, "--timeout-ocr", "most wall time added for OCR to one document, in s "
