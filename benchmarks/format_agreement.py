@@ -29,6 +29,11 @@ def _num(v):
     return None if pd.isna(v) else round(float(v), 6)
 
 
+def _year(v):
+    """A year as a comparable key (an unknown year is None: NaN never equals itself)."""
+    return None if pd.isna(v) else int(v)
+
+
 def keys(dataset: str) -> dict[str, tuple[Counter, Counter, bool]]:
     """Per document stem: indicator keys, budget keys, and whether all rows carry a page (PDF)."""
     docs = pd.read_parquet(f"{dataset}/documents")
@@ -38,14 +43,14 @@ def keys(dataset: str) -> dict[str, tuple[Counter, Counter, bool]]:
     for d in docs.itertuples():
         i = ind[(ind.doc_id == d.doc_id) & ind.value.notna()]
         b = bud[(bud.doc_id == d.doc_id) & (bud.anggaran.notna() | bud.realisasi.notna())]
-        ik = Counter((r.year, r.measure, round(r.value, 6), _norm(r.indicator_raw)) for r in i.itertuples())
+        ik = Counter((_year(r.year), r.measure, round(r.value, 6), _norm(r.indicator_raw)) for r in i.itertuples())
         bk = Counter((_norm(r.name), _num(r.anggaran), _num(r.realisasi)) for r in b.itertuples())
         paged = d.format != "pdf" or bool(i.page.notna().all() and b.page.notna().all())
         out[d.file_name.split(".")[0]] = (ik, bk, paged, d.file_name)
     return out
 
 
-def _fuzzy_hits(want: Counter, got: Counter) -> int:
+def _fuzzy_hits(want: Counter, got: Counter, threshold: int = 90) -> int:
     """Rows of ``want`` found in ``got``: same year, measure and value, indicator text alike; each used once."""
     pool: dict[tuple, list[str]] = {}
     for (y, m, v, name), n in got.items():
@@ -55,7 +60,7 @@ def _fuzzy_hits(want: Counter, got: Counter) -> int:
         cands = pool.get((y, m, v), [])
         for _ in range(n):
             best = max(range(len(cands)), key=lambda i: fuzz.token_set_ratio(name, cands[i]), default=None)
-            if best is not None and fuzz.token_set_ratio(name, cands[best]) >= 90:
+            if best is not None and fuzz.token_set_ratio(name, cands[best]) >= threshold:
                 cands.pop(best)
                 hits += 1
     return hits
