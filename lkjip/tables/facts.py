@@ -248,9 +248,9 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
         name = row.text(name_col.index) if name_col else ""
         if not name and row.is_total:
             name = next((c.text for c in row.cells if c.text), "")
-        a_raw = row.text(ang.index)
-        r_raw = row.text(rea.index) if rea else ""
-        p_raw = row.text(pct.index) if pct else ""
+        a_raw = _printed(row, ang.index)
+        r_raw = _printed(row, rea.index) if rea else ""
+        p_raw = _printed(row, pct.index) if pct else ""
         if not name or not (a_raw or r_raw or p_raw):
             if name_col is not None and name_col.role == "program" and name:
                 program = name
@@ -266,9 +266,9 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
             program, kegiatan = name, None
         elif level == "kegiatan":
             kegiatan = name
-        a = parse_number(a_raw, marks.get(ang.index))
-        r = parse_number(r_raw, marks.get(rea.index)) if rea else None
-        p = parse_number(p_raw, marks.get(pct.index)) if pct else None
+        a = parse_number(row.text(ang.index), marks.get(ang.index))
+        r = parse_number(row.text(rea.index), marks.get(rea.index)) if rea else None
+        p = parse_number(row.text(pct.index), marks.get(pct.index)) if pct else None
         av, rv = a.value, (r.value if r else None)
         figures = [row.cells[c.index] for c in (ang, rea, pct) if c is not None and c.index < len(row.cells)]
         facts.append(BudgetFact(
@@ -282,6 +282,14 @@ def budget_facts(header: Header, rows: list[Row], ctx: TableContext) -> list[Bud
             anggaran_raw=a_raw or None, realisasi_raw=r_raw or None, persen_raw=p_raw or None,
             **_ocr_provenance(figures)))
     return facts
+
+
+def _printed(row: Row, i: int) -> str:
+    """A cell as printed: its text, or for an OCR'd figure that was repaired what OCR read."""
+    c = row.cells[i] if i < len(row.cells) else None
+    if c is not None and c.note and c.raw:
+        return " ".join(c.raw.split())
+    return row.text(i)
 
 
 def _ocr_provenance(cells: list) -> dict:

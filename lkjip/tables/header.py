@@ -336,6 +336,9 @@ def _comparator_name(label: str) -> str:
     return " ".join(name.split()) or label
 
 
+_SPACED = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")  # '162 254 370 560': thousands set apart by spaces
+
+
 def _fits_percent(a: Optional[float], b: Optional[float], c: Optional[float]) -> Optional[bool]:
     """Whether c is b as a percentage of a (or a of b: lower is better), as printed; None when a figure is missing."""
     if a is None or b is None or c is None or not a or not b:
@@ -351,7 +354,8 @@ def infer_unlabelled(header: Header, data: list[list[str]], min_rows: int = 2, s
     first is money); the text column before them holds the indicator, the one before that the sasaran.
     Returns whether measures were found."""
     cols = header.columns
-    values = {c.index: [parse_number(r[c.index]).value if c.index < len(r) else None for r in data] for c in cols}
+    values = {c.index: [parse_number(_SPACED.sub(".", r[c.index])).value if c.index < len(r) else None for r in data]
+              for c in cols}
     numeric = [c.index for c in cols
                if sum(v is not None for v in values[c.index]) >= max(min_rows, 0.5 * sum(
                    1 for r in data if c.index < len(r) and r[c.index].strip()))]
@@ -377,7 +381,8 @@ def infer_unlabelled(header: Header, data: list[list[str]], min_rows: int = 2, s
             cols[i].label = cols[i].label or f"{m} (from arithmetic)"  # the proof: refine_measures keeps it
     first = found[0][0]
     texts = [c for c in cols if c.index < first and c.role != "value" and c.index not in numeric]
-    for c, role in zip(reversed(texts), ("indikator", "sasaran")):
+    names = ("uraian",) if cols[first].measure == "anggaran" else ("indikator", "sasaran")
+    for c, role in zip(reversed(texts), names):
         c.role = role
     lead = [c for c in cols if c.index < first and c.index in numeric]
     if lead and all(COLNUM.match(r[lead[0].index].strip()) for r in data

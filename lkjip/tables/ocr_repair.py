@@ -32,6 +32,7 @@ TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran"
 _PCT_TAILS = ("96", "%6", "9%", "6", "5", "9", "8", "0")
 _DIGITS = re.compile(r"^\d{2,6}$")
 _YEARISH = re.compile(r"^\s*(?:19|20)\d\d\s*$")  # a year among figures is a header row, not a misread
+_GROUPED = re.compile(r"^\d{1,3}(?:[ .]+\d{3})+(?:,\d{1,2})?$")  # digit groups of 3, some set apart by spaces
 _SURE = 85.0  # OCR confidence from which a figure serves as a reference for its neighbours
 
 
@@ -140,13 +141,34 @@ def _lost_mark_readings(text: str, col: _Column) -> list[Reading]:
     return out
 
 
+def _spaced_readings(text: str, col: _Column) -> list[Reading]:
+    """'79.446 683.060' → 79.446.683.060: thousands separators read as spaces (or lost between groups)."""
+    t = text.strip()
+    if " " not in t or not _GROUPED.match(t):
+        return []
+    mark = col.profile.decimal_mark or ","
+    fixed = re.sub(r"[ .]+(?=\d{3}(?!\d))", "." if mark == "," else ",", t)
+    v = parse_number(fixed, mark).value
+    return [] if v is None else [Reading(v, 0, 1, fixed, "thousands separator read as a space")]
+
+
 def _readings(cell: Cell, col: _Column) -> list[Reading]:
     """Every plausible reading of an OCR'd cell, the printed one first when there is one."""
     rs = list(readings(cell.text, col.profile.decimal_mark, profile=col.profile, suspicious=True))
-    for extra in _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
+    for extra in _spaced_readings(cell.text, col) + _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
         if not any(abs(extra.value - r.value) < 1e-9 for r in rs):
             rs.append(extra)
     return rs
+
+
+def _cheapest(rs: list[Reading]) -> list[Reading]:
+    """The readings within one repair of the fewest: '79.446 683.060' read with a decimal comma as well as
+    without a space would scale anggaran and realisasi alike and keep their ratio, so far-fetched
+    readings must not compete."""
+    if not rs:
+        return rs
+    least = min(r.cost for r in rs)
+    return [r for r in rs if r.cost <= least + 1]
 
 
 def _direct(rs: list[Reading]) -> Optional[Reading]:
@@ -250,7 +272,8 @@ def _by_arithmetic(rows: list[Row], ri: int, triples, cols: dict[int, _Column], 
         cells = [row.cells[i] for i in idx]
         if not all(c.text for c in cells) or all(c.confidence is None for c in cells):
             continue
-        res = resolve([_readings(c, _near(rows, ri, i, cols)) for c, i in zip(cells, idx)], RELATIONS["capaian"])
+        res = resolve([_cheapest(_readings(c, _near(rows, ri, i, cols))) for c, i in zip(cells, idx)],
+                      RELATIONS["capaian"])
         if res.status == "repaired":
             for c, i, rd in zip(cells, idx, res.readings):
                 if rd is not None and rd.cost > 0:
