@@ -17,7 +17,7 @@ from lkjip.tables.classify import classify
 from lkjip.tables.facts import BudgetFact, IndicatorFact, TableContext, budget_facts, indicator_facts
 from lkjip.tables.header import (Header, analyse_header, assign_roles, count_header_rows, default_measures,
                                  infer_unlabelled)
-from lkjip.tables.ocr_repair import repair_ocr_cells
+from lkjip.tables.ocr_repair import repair_header_words, repair_ocr_cells
 from lkjip.tables.rows import NULLS, Row, assemble_rows
 from lkjip.tables.stitch import LogicalTable, stitch
 
@@ -77,6 +77,7 @@ def understand_table(table: LogicalTable, borrowed: list[Header],
     A table printed without a header (the report repeats an earlier table's columns) borrows the
     latest earlier header of the same width whose value columns cover its figures.
     """
+    repair_header_words(table.rows)  # OCR'd header words ('Capalan', '(Yo)'); no-op for a text layer
     texts = [r.texts for r in table.rows]
     width = max((len(t) for t in texts), default=0)
     n_header = count_header_rows(texts)

@@ -90,3 +90,16 @@ def test_year_row_with_a_misread_year_stays_in_the_header():
             ["Terwujudnya", "IKM", "88,30", "81,64", "75,5", "95,35"]]
     assert count_header_rows(rows) == 2
     assert count_header_rows([rows[0], ["", "", "2019", "88,3", "75,5", "95,35"], rows[2]]) == 1
+
+
+def test_misread_header_words_are_fixed_in_ocr_cells_only():
+    from lkjip.model import RawRow
+    from lkjip.tables.ocr_repair import repair_header_words
+
+    def raw(*texts, conf=90.0):
+        return RawRow(cells=[Cell(text=t, raw=t, confidence=conf) for t in texts])
+    rows = [raw("No", "Sasaransena", "Target", "Rastisasi", "Capalan (Yo)", "PROGRES CAPAIAN"),
+            raw("1", "Meningkatnya", "80", "81,64", "102%", "Sasaran"), raw("Target", "Capalan", conf=None)]
+    assert repair_header_words(rows) == 3
+    assert rows[0].texts == ["No", "Sasaran", "Target", "Realisasi", "Capaian (%)", "PROGRES CAPAIAN"]
+    assert rows[1].texts[5] == "Sasaran" and rows[2].texts == ["Target", "Capalan"]  # data rows, text layers

@@ -18,13 +18,13 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from lkjip.model import Cell
+from lkjip.model import Cell, RawRow
 from lkjip.normalize.numbers import parse_number
 from lkjip.normalize.ocr_digits import ColumnProfile, Reading, column_profile, readings, resolve, RELATIONS
 from lkjip.tables.header import Column, Header
 from lkjip.tables.rows import Row
 
-__all__ = ["CellRepair", "repair_ocr_cells"]
+__all__ = ["CellRepair", "repair_ocr_cells", "repair_header_words"]
 
 _PERCENT_MEASURES = {"capaian", "capaian_anggaran", "tingkat_kemajuan"}
 TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran", "capaian_anggaran"))
@@ -283,3 +283,47 @@ def _by_arithmetic(rows: list[Row], ri: int, triples, cols: dict[int, _Column], 
         elif res.status in ("direct", "no_fit") and not res.ambiguous:
             done.update(i for i, rd in zip(idx, res.readings) if rd is not None)
     return done
+
+
+# the words headers are made of: an OCR'd header word close to one of them is that word
+HEADER_VOCABULARY = ("sasaran", "indikator", "target", "realisasi", "capaian", "pencapaian", "program", "kegiatan",
+                     "anggaran", "uraian", "tujuan", "kinerja", "keterangan", "tahun", "alokasi", "satuan",
+                     "kondisi", "efisiensi", "penyerapan", "strategis", "triwulan", "semester", "jumlah")
+_WORD = re.compile(r"[A-Za-z][A-Za-z ]{3,}[A-Za-z]")
+_PCT_HEADER = re.compile(r"\((?:Yo|Y6|96|9o|%o|o/o)\)")  # '(%)' as Tesseract reads it at low resolution
+
+
+def _fix_word(word: str) -> str:
+    """A misread header word ('Capalan', 'Rastisasi', 'Reali i') as the header word it is close to."""
+    from rapidfuzz import fuzz, process
+
+    w = word.lower()
+    if w.replace(" ", "") in HEADER_VOCABULARY or len(w.replace(" ", "")) < 5:
+        return word
+    hit = process.extractOne(w.replace(" ", ""), HEADER_VOCABULARY, scorer=fuzz.ratio, score_cutoff=75)
+    if hit is None:
+        return word
+    fixed = hit[0]
+    return fixed.upper() if word.isupper() else fixed.capitalize() if word[:1].isupper() else fixed
+
+
+def repair_header_words(rows: list[RawRow], limit: int = 5) -> int:
+    """Fix misread words in the OCR'd cells of a table's first rows (where a header can be); returns how many
+    cells changed. Each word of letters alone is compared with the header vocabulary, so 'Capalan Kinerja'
+    becomes 'Capaian Kinerja' and '(Yo)' becomes '(%)'; words far from every header word stay as read."""
+    n = 0
+    for row in rows[:limit]:
+        figures = [c.text for c in row.cells if c.text and parse_number(c.text).value is not None
+                   and not _YEARISH.match(c.text) and not re.fullmatch(r"\(?\d{1,2}\)?", c.text.strip())]
+        if len(figures) >= 2:
+            break  # the data has begun
+        for cell in row.cells:
+            if cell.confidence is None or not cell.text or len(cell.text) > 60:
+                continue
+            text = _PCT_HEADER.sub("(%)", cell.text)
+            text = re.sub(r"[A-Za-z]+(?: [a-z]{1,2}\b)?", lambda m: _fix_word(m.group(0)), text)
+            if text != cell.text:
+                cell.note = cell.note or f"OCR read the header '{cell.text}'"
+                cell.text = text
+                n += 1
+    return n
