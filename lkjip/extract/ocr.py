@@ -19,7 +19,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
            "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
@@ -323,41 +323,81 @@ def _rotate(gray, deg: float):
     return gray.rotate(deg, resample=Image.BILINEAR, expand=False, fillcolor=255)
 
 
-def _rule_masks(gray, dpi: float, min_len_in: float):
-    """(horizontal, vertical) masks of the dark runs at least ``min_len_in`` inches long, or None."""
+# Ruled lines. Rules are looked for in an ink mask pooled to at most _RULE_DPI, one direction at a time
+# (the mask is transposed for vertical rules, so "along" is axis 1 and "across" axis 0):
+#   pieces: thin ink runs with white on both sides, small breaks bridged, at least _RULE_PIECE long; solid
+#           dark runs at least min_rule_len long; the long sides of filled blocks (dark header rows);
+#   chains: collinear pieces joined across gaps no longer than the dashes beside them (dashed, dotted and
+#           broken rules of 1-bit scans), a pixel or two of waviness allowed;
+#   rules:  chains at least min_rule_len long, mostly covered by their pieces and clear of ink beside them
+#           (a line of text is not: its strokes crowd both sides); their ends are drawn on to a
+#           perpendicular rule they nearly meet.
+_RULE_DPI = 150.0  # rules are looked for at this resolution at most
+_RULE_THICK = 0.047  # inches: thicker dark bands are filled areas, not rules (7 px at 150 dpi)
+_RULE_CLEAR = 0.013  # white a rule's pixels have on both sides
+_RULE_BRIDGE = 0.04  # breaks this short are closed before pieces are cut
+_RULE_PIECE = 0.12  # shortest dash that is a piece of a rule
+_RULE_TOL = 0.015  # across: pieces of one rule lie this close (1-bit scans step by a pixel)
+_RULE_HALO = 0.25  # most share of a rule's length with ink just beside it
+_RULE_FILL = 0.5  # least share of a rule's span its pieces cover
+_RULE_NEAR = 0.12  # a rule end this close to a perpendicular rule is drawn on to it ...
+_RULE_REACH = 0.5  # ... and from this far when dashes lead there:
+_RULE_BLANK = 0.2  # no blank longer than this, and at least 30% covered
+
+
+def _px(dpi: float, inches: float, least: int = 1) -> int:
+    """A length in inches as whole pixels at ``dpi``, at least ``least``."""
+    return max(least, int(round(inches * dpi)))
+
+
+def _work_ink(gray, dpi: float):
+    """(ink mask pooled to at most _RULE_DPI, a cell inked when any of its pixels is; pooling factor), None if blank."""
     import numpy as np
     a = np.asarray(gray, dtype=np.uint8)
     thr = _otsu(a)
-    if thr >= 250:
+    if thr >= 250 or a.min() > 200:
         return None
     ink = a <= thr
-    L = max(10, int(round(min_len_in * dpi)))
-    return _long_runs(ink, L, axis=1), _long_runs(ink, L, axis=0)
+    f = max(1, int(dpi / _RULE_DPI + 0.25))
+    if f > 1:
+        h, w = ink.shape[0] // f * f, ink.shape[1] // f * f
+        ink = ink[:h, :w].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    return ink, f
 
 
-def remove_rules(gray, dpi: float, min_len_in: float = 0.5):
-    """Erase long horizontal and vertical dark runs (table rules) from a grayscale image."""
-    return _erase_rules(gray, dpi, min_len_in)[0]
-
-
-def _erase_rules(gray, dpi: float, min_len_in: float):
-    """(image with the rules erased, the rules as edges in points)."""
+def _shift(m, d: int, fill=False):
+    """``m`` moved ``d`` rows down along axis 0 (up when negative), ``fill`` coming in."""
     import numpy as np
-    from PIL import Image
-    masks = _rule_masks(gray, dpi, min_len_in)
-    if masks is None or not (masks[0].any() or masks[1].any()):
-        return gray, []
-    edges = _mask_edges(masks, dpi, min_len_in)
-    mask = masks[0] | masks[1]
-    # widen the mask by a pixel so anti-aliased edges of the rule go too
-    grown = mask.copy()
-    grown[1:, :] |= mask[:-1, :]
-    grown[:-1, :] |= mask[1:, :]
-    grown[:, 1:] |= mask[:, :-1]
-    grown[:, :-1] |= mask[:, 1:]
-    out = np.asarray(gray, dtype=np.uint8).copy()
-    out[grown] = 255
-    return Image.fromarray(out, "L"), edges
+    out = np.full(m.shape, fill, dtype=m.dtype)
+    if d > 0:
+        out[d:] = m[:-d]
+    elif d < 0:
+        out[:d] = m[-d:]
+    else:
+        out[:] = m
+    return out
+
+
+def _clear_thin(a, thick: int, clear: int):
+    """Ink pixels in a run across (axis 0) at most ``thick`` long, more than ``clear`` white pixels each side."""
+    import numpy as np
+    big = 1 << 20
+    idx = np.arange(a.shape[0], dtype=np.int32)[:, None]
+    starts, ends = a & ~_shift(a, 1), a & ~_shift(a, -1)
+    s = np.maximum.accumulate(np.where(starts, idx, -big), axis=0)  # where each pixel's run starts
+    e = np.minimum.accumulate(np.where(ends, idx, big)[::-1], axis=0)[::-1]  # ... and ends
+    prev_end = _shift(np.maximum.accumulate(np.where(ends, idx, -big), axis=0), 1, -big)
+    next_start = _shift(np.minimum.accumulate(np.where(starts, idx, big)[::-1], axis=0)[::-1], -1, big)
+    return a & (e - s < thick) & (s - prev_end > clear) & (next_start - e > clear)
+
+
+def _close_gaps(m, gap: int):
+    """``m`` with runs of at most ``gap`` False pixels between True ones along axis 1 filled (a 1-D closing)."""
+    import numpy as np
+    idx = np.arange(m.shape[1], dtype=np.int32)
+    last = np.maximum.accumulate(np.where(m, idx, -(1 << 20)), axis=1)
+    nxt = np.minimum.accumulate(np.where(m, idx, 1 << 20)[:, ::-1], axis=1)[:, ::-1]
+    return m | (nxt - last <= gap)
 
 
 def _long_runs(ink, L: int, axis: int):
@@ -390,44 +430,251 @@ def _runs_1d(row) -> list[tuple[int, int]]:
 
 
 def _segments(mask, axis: int, min_len: int) -> list[tuple[int, int, int, int]]:
-    """Rules in a run mask along ``axis`` as (along0, along1, across0, across1) pixel boxes; runs on
-    neighbouring rows (a rule a few pixels thick) that overlap are one rule."""
+    """Runs along ``axis`` merged with the runs they overlap on neighbouring rows: boxes (along0, along1, across0,
+    across1) at least ``min_len`` long."""
     import numpy as np
     m = mask if axis == 1 else mask.T
-    rows = np.flatnonzero(m.any(axis=1))
-    open_: list[list[int]] = []  # [a0, a1, c0, c1]
-    done: list[tuple[int, int, int, int]] = []
-    for r in rows.tolist():
-        runs = _runs_1d(m[r])
-        nxt = []
-        for a0, a1 in runs:
-            for seg in open_:
-                if seg[3] == r and a0 < seg[1] and seg[0] < a1:  # touches the rule from the row above
-                    seg[0], seg[1], seg[3] = min(seg[0], a0), max(seg[1], a1), r + 1
-                    break
-            else:
-                nxt.append([a0, a1, r, r + 1])
-        still = []
-        for seg in open_:
-            (still if seg[3] == r + 1 else done).append(seg)
-        open_ = still + nxt
+    open_: list[list[int]] = []  # boxes reaching the row above: [a0, a1, c0, c1]
+    done: list[list[int]] = []
+    for r in np.flatnonzero(m.any(axis=1)).tolist():
+        done.extend(o for o in open_ if o[3] < r)
+        open_ = [o for o in open_ if o[3] == r]
+        nxt: list[list[int]] = []
+        for a0, a1 in _runs_1d(m[r]):
+            box = [a0, a1, r, r + 1]
+            for other in [o for o in open_ + nxt if o[0] < box[1] and box[0] < o[1]]:
+                (open_ if other in open_ else nxt).remove(other)
+                box = [min(box[0], other[0]), max(box[1], other[1]), min(box[2], other[2]), r + 1]
+            nxt.append(box)
+        done.extend(open_)
+        open_ = nxt
     done.extend(open_)
-    return [tuple(sd) for sd in done if sd[1] - sd[0] >= min_len]
+    return [tuple(b) for b in done if b[1] - b[0] >= min_len]
 
 
-def _mask_edges(masks, dpi: float, min_len_in: float) -> list[dict]:
-    """Rule masks → pdfplumber-like edges in points (filled blocks thicker than 0.05 in are left out)."""
-    L = max(10, int(round(min_len_in * dpi)))
-    k = 72.0 / dpi
+def _trim(box, clear):
+    """A solid run's ends pulled in to where it is a clear line (not a glyph or crossing touching it)."""
+    a0, a1, c0, c1 = box
+    runs = [r for r in _runs_1d(clear[c0:c1, a0:a1].any(axis=0)) if r[1] - r[0] >= 3]
+    return (a0 + runs[0][0], a0 + runs[-1][1], c0, c1) if runs else box
+
+
+def _pieces(a, dpi: float, L: int):
+    """(pieces of rules along axis 1 of ink ``a``: (box, 'dash'|'solid'|'block'), clear thin ink, filled blocks)."""
+    thick, lp = _px(dpi, _RULE_THICK, 2), _px(dpi, _RULE_PIECE)
+    clear = _clear_thin(a, thick, _px(dpi, _RULE_CLEAR))
+    dash = _long_runs(_close_gaps(clear, _px(dpi, _RULE_BRIDGE)), lp, axis=1)
+    solid = _long_runs(a, L, axis=1)
+    block = _long_runs(solid, thick + 1, axis=0)
     out = []
-    for mask, axis, kind in ((masks[0], 1, "h"), (masks[1], 0, "v")):
-        for a0, a1, c0, c1 in _segments(mask, axis, L):
-            if c1 - c0 > 0.05 * dpi:
-                continue
+    for kind, mask in (("dash", dash), ("solid", solid & ~block)):
+        for box in _segments(mask, 1, lp):
+            box = _trim(box, clear) if kind == "solid" else box
+            if box[3] - box[2] <= thick and box[1] - box[0] >= lp:
+                out.append((box, kind))
+    blocks = [b for b in _segments(block, 1, 2 * L) if _filled(a, block, b, _px(dpi, _RULE_CLEAR), thick)]
+    for a0, a1, c0, c1 in blocks:
+        out += [((a0, a1, c0, c0 + 1), "block"), ((a0, a1, c1 - 1, c1), "block")]
+    return out, clear, blocks
+
+
+def _filled(a, block, box, gap: int, band: int) -> bool:
+    """Is a dark area a filled block (a header row): solid, with paper along its long sides (not halftone)?"""
+    a0, a1, c0, c1 = box
+    if block[c0:c1, a0:a1].mean() < 0.8:
+        return False
+    sides = (a[max(0, c0 - band):max(0, c0 - gap), a0:a1], a[c1 + gap:c1 + band, a0:a1])
+    return all(side.size == 0 or side.mean() <= 0.5 for side in sides)
+
+
+def _blank(clear, x0: int, x1: int, y0: int, y1: int) -> tuple[int, float]:
+    """(longest stretch without clear ink, share of columns with it) of columns [x0, x1) in rows [y0, y1)."""
+    if x1 <= x0:
+        return 0, 1.0
+    col = clear[max(0, y0):max(0, y1), x0:x1].any(axis=0)
+    return max((e - s for s, e in _runs_1d(~col)), default=0), float(col.mean())
+
+
+def _walled(x0: int, x1: int, y: float, walls, tol: int) -> bool:
+    """True when perpendicular pieces cross line ``y`` at both ``x0`` and ``x1`` (a cell left open on purpose)."""
+    def hit(x):
+        return any(b[2] - tol <= x <= b[3] + tol and b[0] - tol <= y <= b[1] + tol for b in walls)
+    return hit(x0) and hit(x1)
+
+
+def _chains(pieces, clear, dpi: float, walls) -> list[list]:
+    """Collinear pieces joined across gaps shorter than their dashes: [box, covered, pieces, last, longest gap]."""
+    tol, bridge = _px(dpi, _RULE_TOL), _px(dpi, _RULE_BRIDGE)
+    chains: list[list] = []
+    for box, kind in sorted(pieces, key=lambda p: p[0][0]):
+        a0, a1, c0, c1 = box
+        best, best_gap = None, 0
+        for ch in chains:
+            tail, gap = ch[3], a0 - ch[0][1]
+            if tail[2] - tol > c1 or c0 > tail[3] + tol:
+                continue  # not on the same line
+            if gap > bridge:
+                reach = max(2 * bridge, 0.75 * min(tail[1] - tail[0], a1 - a0))
+                if (_blank(clear, ch[0][1], a0, min(c0, tail[2]) - tol, max(c1, tail[3]) + tol)[0] > reach
+                        or _walled(ch[0][1], a0, (c0 + c1) / 2, walls, tol)):
+                    continue
+            if best is None or gap < best_gap:
+                best, best_gap = ch, gap
+        if best is None:
+            chains.append([list(box), a1 - a0, [(box, kind)], box, 0])
+            continue
+        b = best[0]
+        best[1] += max(0, a1 - max(a0, b[1]))
+        best[4] = max(best[4], a0 - b[1])
+        if a1 > b[1]:
+            best[3] = box
+        b[0], b[1], b[2], b[3] = min(b[0], a0), max(b[1], a1), min(b[2], c0), max(b[3], c1)
+        best[2].append((box, kind))
+    return chains
+
+
+def _halo(ink, box, pieces, clear_px: int) -> tuple[float, float]:
+    """(share of a chain's length with other ink within ``clear_px`` beside it, that share on its cleaner side)."""
+    import numpy as np
+    a0, a1, c0, c1 = box
+    top = max(0, c0 - clear_px)
+    near = ink[top:c1 + clear_px, a0:a1].copy()
+    for (b0, b1, d0, d1), _ in pieces:  # the chain's own pieces are not beside it
+        near[d0 - top:d1 - top, b0 - a0:b1 - a0] = False
+    sides = []
+    for (b0, b1, d0, d1), _ in pieces:
+        up = near[max(0, d0 - top - clear_px):d0 - top, b0 - a0:b1 - a0].any(axis=0)
+        down = near[d1 - top:d1 - top + clear_px, b0 - a0:b1 - a0].any(axis=0)
+        sides.append(np.vstack([up if up.size else np.zeros(b1 - b0, bool),
+                                down if down.size else np.zeros(b1 - b0, bool)]))
+    s = np.concatenate(sides, axis=1)
+    return float((s[0] | s[1]).mean()), float(s.mean(axis=1).min())
+
+
+def _rules_along(pieces, ink, clear, dpi: float, L: int, walls) -> list[tuple[int, int, int, int, int]]:
+    """Chains that are rules: long, thin, mostly covered, clear beside (solid lines, block sides: on one side)."""
+    thick, tol, clear_px = _px(dpi, _RULE_THICK, 2), _px(dpi, _RULE_TOL), _px(dpi, _RULE_CLEAR)
+    # a dash crowded by ink along it is a stroke of text (the serifs of a line of capitals), no piece of a rule
+    pieces = [p for p in pieces if p[1] != "dash" or _halo(ink, p[0], [p], clear_px)[0] <= 0.5]
+    out = []
+    for box, covered, pieces, _, gap in _chains(pieces, clear, dpi, walls):
+        a0, a1, c0, c1 = box
+        if a1 - a0 < L or c1 - c0 > thick + 2 * tol or covered < _RULE_FILL * (a1 - a0):
+            continue
+        both, one = _halo(ink, box, pieces, clear_px)
+        kinds = {k for _, k in pieces}
+        if "block" in kinds:
+            ok = one <= 0.4
+        else:
+            ok = (one if "solid" in kinds else both) <= _RULE_HALO
+        if ok:
+            out.append((*box, gap))
+    return out
+
+
+def _extend(rules, others, clear, dpi: float) -> list[tuple]:
+    """Rule ends drawn on to a perpendicular rule (``others``, own frame) they nearly meet or reach by dashes."""
+    near, reach, blank, tol = (_px(dpi, _RULE_NEAR), _px(dpi, _RULE_REACH), _px(dpi, _RULE_BLANK),
+                               _px(dpi, _RULE_TOL))
+    out = []
+    for a0, a1, c0, c1, gaps in rules:
+        y = (c0 + c1) / 2
+        # perpendicular rules at or near this line (their ends too: corners): (centre, half their width)
+        cross = [((o[2] + o[3]) // 2, (o[3] - o[2]) // 2) for o in others if o[0] - near <= y <= o[1] + near]
+
+        def leads(x0, x1, half):
+            if x1 - x0 - half <= max(near, gaps + tol):
+                return True
+            gap, share = _blank(clear, x0, x1, c0 - tol, c1 + tol)
+            return share >= 0.3 and gap <= blank or share >= 0.1 and gap <= blank // 2
+
+        if not any(abs(x - a0) <= tol + h for x, h in cross):
+            a0 = max([x for x, h in cross if a0 - reach <= x < a0 and leads(x, a0, h)], default=a0)
+        if not any(abs(x - a1) <= tol + h for x, h in cross):
+            a1 = min([x + 1 for x, h in cross if a1 < x <= a1 + reach and leads(a1, x, h)], default=a1)
+        out.append((a0, a1, c0, c1, gaps))
+    return out
+
+
+class _Found(NamedTuple):
+    """What _rule_boxes found on a page, per direction (horizontal, vertical) in pooled pixels."""
+
+    rules: tuple  # boxes (along0, along1, across0, across1, longest gap bridged)
+    pieces: tuple  # (box, kind) the rules were chained from
+    clear: tuple  # masks of the clear thin ink, each in its direction's frame
+    blocks: tuple  # filled areas (along0, along1, across0, across1)
+    f: int  # pooling factor: image pixels per pooled pixel
+
+
+def _rule_boxes(gray, dpi: float, min_len_in: float) -> Optional[_Found]:
+    """Rules (and filled blocks) of a page image; None for a blank page."""
+    import numpy as np
+    work = _work_ink(gray, dpi)
+    if work is None:
+        return None
+    ink, f = work
+    wd = dpi / f
+    L = max(10, int(round(min_len_in * wd)))
+    frames = (ink, np.ascontiguousarray(ink.T))
+    (hp, hclear, hblocks), (vp, vclear, vblocks) = (_pieces(a, wd, L) for a in frames)
+    walls = []  # each direction's pieces as a mask in the other's frame: crossings are not beside a rule
+    for pieces, shape in ((vp, frames[0].shape), (hp, frames[1].shape)):
+        m = np.zeros(shape, dtype=bool)
+        for (a0, a1, c0, c1), _ in pieces:
+            m[a0:a1, c0:c1] = True
+        walls.append(m)
+    hb = _rules_along(hp, ink & ~walls[0], hclear, wd, L, [b for b, _ in vp])
+    vb = _rules_along(vp, frames[1] & ~walls[1], vclear, wd, L, [b for b, _ in hp])
+    hb = _extend(hb, vb, hclear, wd)
+    vb = _extend(vb, hb, vclear, wd)
+    hb = _extend(hb, vb, hclear, wd)  # again: corners where both rules stop short
+    near = _px(wd, _RULE_NEAR)
+    hb, vb = _through_blocks(hb, vblocks, near), _through_blocks(vb, hblocks, near)
+    return _Found((hb, vb), (hp, vp), (hclear, vclear), (hblocks, vblocks), f)
+
+
+def _through_blocks(rules, blocks, near: int) -> list[tuple]:
+    """Rules ending at a filled block (``blocks``: other frame) go on through it: its column rules hide in the fill."""
+    out = []
+    for a0, a1, c0, c1, gaps in rules:
+        x = (c0 + c1) / 2
+        for b0, b1, d0, d1 in blocks:
+            if b0 < x < b1:
+                a0 = d0 if abs(a0 - d1) <= near else a0
+                a1 = d1 if abs(a1 - d0) <= near else a1
+        out.append((a0, a1, c0, c1, gaps))
+    return out
+
+
+def _mask_edges(boxes, k: float) -> list[dict]:
+    """Rule boxes (horizontal, vertical; pooled pixels) → pdfplumber-like edges in points (``k`` points a pixel)."""
+    out = []
+    for kind, rules in zip("hv", boxes):
+        for a0, a1, c0, c1, _ in sorted(rules, key=lambda b: (b[2], b[0])):
             x0, x1, top, bottom = (a0, a1, c0, c1) if kind == "h" else (c0, c1, a0, a1)
             out.append({"orientation": kind, "x0": round(x0 * k, 2), "top": round(top * k, 2),
                         "x1": round(x1 * k, 2), "bottom": round(bottom * k, 2)})
     return out
+
+
+def _rule_masks(size: tuple[int, int], found):
+    """Mask (of an image of ``size``) where a page's rules are drawn: their pieces and the dots between them."""
+    import numpy as np
+    (hb, vb), (hp, vp), (hclear, vclear), f = found.rules, found.pieces, found.clear, found.f
+    marks = []
+    for rules, pieces, clear in ((hb, hp, hclear), (vb, vp, vclear)):
+        m = np.zeros(clear.shape, dtype=bool)
+        for a0, a1, c0, c1, _ in rules:
+            m[c0:c1, a0:a1] |= clear[c0:c1, a0:a1]
+            for (b0, b1, d0, d1), kind in pieces:
+                if kind != "block" and c0 <= d0 and d1 <= c1 and a0 <= b0 and b1 <= a1:
+                    m[d0:d1, b0:b1] = True
+        marks.append(m)
+    small = marks[0] | marks[1].T
+    big = np.zeros((size[1], size[0]), dtype=bool)
+    up = np.repeat(np.repeat(small, f, axis=0), f, axis=1)
+    big[:up.shape[0], :up.shape[1]] = up
+    return big
 
 
 def rule_segments(image, settings: OcrSettings | None = None) -> list[dict]:
@@ -437,8 +684,47 @@ def rule_segments(image, settings: OcrSettings | None = None) -> list[dict]:
         return list(image.info["ocr_rules"])
     s = settings or OcrSettings()
     dpi = _dpi(image, s.default_dpi)
-    masks = _rule_masks(_gray(image), dpi, s.min_rule_len)
-    return [] if masks is None else _mask_edges(masks, dpi, s.min_rule_len)
+    found = _rule_boxes(_gray(image), dpi, s.min_rule_len)
+    return [] if found is None else _mask_edges(found.rules, 72.0 * found.f / dpi)
+
+
+def remove_rules(gray, dpi: float, min_len_in: float = 0.5):
+    """Erase ruled lines (solid, dashed or dotted) from a grayscale image."""
+    return _erase_rules(gray, dpi, min_len_in)[0]
+
+
+def _erase_rules(gray, dpi: float, min_len_in: float):
+    """(image with the rules erased and filled blocks turned to dark on white, the rules as edges in points)."""
+    import numpy as np
+    from PIL import Image
+    found = _rule_boxes(gray, dpi, min_len_in)
+    if found is None or not (found.rules[0] or found.rules[1] or found.blocks[0] or found.blocks[1]):
+        return gray, []
+    edges = _mask_edges(found.rules, 72.0 * found.f / dpi)
+    a = np.asarray(gray, dtype=np.uint8)
+    mask = _rule_masks(gray.size, found) & (a <= _otsu(a))
+    # widen the mask by a pixel so anti-aliased edges of the rule go too
+    grown = mask.copy()
+    grown[1:, :] |= mask[:-1, :]
+    grown[:-1, :] |= mask[1:, :]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    out = a.copy()
+    out[grown] = 255
+    _invert_blocks(out, found)
+    return Image.fromarray(out, "L"), edges
+
+
+def _invert_blocks(a, found) -> None:
+    """Turn the filled blocks of a page image (white text on a dark header row) to dark on white, in place."""
+    import numpy as np
+    f = found.f
+    inside = np.zeros(a.shape, dtype=bool)
+    for (a0, a1, c0, c1) in found.blocks[0]:
+        inside[c0 * f:c1 * f, a0 * f:a1 * f] = True
+    for (a0, a1, c0, c1) in found.blocks[1]:
+        inside[a0 * f:a1 * f, c0 * f:c1 * f] = True
+    a[inside] = 255 - a[inside]
 
 
 def _osd(gray, s: OcrSettings) -> tuple[int, float]:

@@ -1,0 +1,190 @@
+"""Rules seen in page images (ocr.rule_segments): dashed, dotted, broken and slightly tilted rules of
+low-resolution 1-bit scans are found whole, text is not taken for rules (synthetic pages, no OCR engine)."""
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from lkjip.extract import ocr
+from lkjip.extract.ocr import OcrSettings
+
+COLS = [0.6, 1.1, 3.3, 4.7, 6.1, 7.2]  # inches: the table's vertical rules
+ROWS = [2.2 + 0.4 * i for i in range(8)]  # ... and its horizontal rules
+PROSE = ["Capaian kinerja organisasi tahun 2016 dibandingkan dengan target yang",
+         "telah ditetapkan dalam rencana strategis adalah sebagai berikut ini,",
+         "dengan rincian sasaran, indikator kinerja, target dan realisasinya."]
+CELLS = ["Meningkatnya", "Prosentase", "1.234.567", "98,75%", "100"]
+# (dash, gap) in inches: dashed, dotted with longer dashes between, broken (long dashes, short breaks)
+STYLES = {"dashed": [(0.22, 0.1)], "dotted": [(0.02, 0.06), (0.02, 0.06), (0.3, 0.06)],
+          "broken": [(0.9, 0.04), (0.5, 0.03)]}
+
+
+def _font(dpi: float, pt: float = 9.0):
+    return ImageFont.load_default(size=max(6, round(pt / 72 * dpi)))
+
+
+def _rule(d: ImageDraw.ImageDraw, start, end, dpi: float, pattern, width: int, tilt: float, wave: float, rng):
+    """A rule drawn pixel by pixel with a dash pattern, drifting ``tilt`` pixels over its length
+    (a 1-bit staircase) and wandering ``wave`` pixels."""
+    (x0, y0), (x1, y1) = start, end
+    horizontal = y0 == y1
+    n = int(round(abs((x1 - x0) if horizontal else (y1 - y0))))
+    steps = [(round(on * dpi), max(1, round(off * dpi))) for on, off in pattern]
+    k, pos, phase = 0, 0, rng.randrange(steps[0][0] + steps[0][1])
+    drawn = 0
+    for t in range(n):
+        on, off = steps[k % len(steps)]
+        if (t + phase - pos) >= on + off:
+            pos = t + phase
+            k += 1
+            on, off = steps[k % len(steps)]
+        if (t + phase - pos) < on:
+            drift = round(tilt * t / max(n, 1) + wave * math.sin(t / (0.9 * dpi)))
+            if horizontal:
+                d.rectangle([x0 + t, y0 + drift, x0 + t, y0 + drift + width - 1], fill=0)
+            else:
+                d.rectangle([x0 + drift, y0 + t, x0 + drift + width - 1, y0 + t], fill=0)
+            drawn += 1
+    return drawn
+
+
+def page(dpi: float, style: str = "dashed", tilt: float = 0.0, wave: float = 0.0, prose: bool = True,
+         rules: bool = True, seed: int = 0) -> Image.Image:
+    """A report page drawn like a 1-bit scan: prose, then a table with text in its cells and ruled lines."""
+    rng = random.Random(seed)
+    img = Image.new("L", (round(7.8 * dpi), round(6.0 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    font = _font(dpi)
+    if prose:
+        for i, line in enumerate(PROSE):
+            d.text((0.6 * dpi, (0.6 + 0.28 * i) * dpi), line, font=font, fill=0)
+    width = max(1, round(dpi / 100))
+    if rules:
+        for y in ROWS:
+            _rule(d, (COLS[0] * dpi, y * dpi), (COLS[-1] * dpi, y * dpi), dpi, STYLES[style], width, tilt, wave, rng)
+        for x in COLS:
+            _rule(d, (x * dpi, ROWS[0] * dpi), (x * dpi, ROWS[-1] * dpi), dpi, STYLES[style], width, tilt, wave, rng)
+    for r, y in enumerate(ROWS[:-1]):
+        d.text(((COLS[0] + 0.12) * dpi, (y + 0.12) * dpi), str(r + 1), font=font, fill=0)
+        for c, x in enumerate(COLS[1:-1]):
+            d.text(((x + 0.1) * dpi, (y + 0.12) * dpi), CELLS[(r + c) % len(CELLS)], font=font, fill=0)
+    img = img.point(lambda v: 0 if v < 140 else 255)  # bitonal, like a fax-quality scan
+    img.info["dpi"] = (dpi, dpi)
+    return img
+
+
+def _cells(edges: list[dict]) -> list[tuple]:
+    """pdfplumber's cells from rule bands, as the PDF reader builds them (centre lines, 3 pt tolerances)."""
+    from lkjip.extract.pdf import PdfSettings, _rule_edges, _ruled_cell_groups
+
+    return [c for group in _ruled_cell_groups(_rule_edges(edges), PdfSettings()) for c in group]
+
+
+def _at(edges, kind: str, pos_pt: float, tol: float = 3.0) -> list[dict]:
+    key = ("top", "bottom") if kind == "h" else ("x0", "x1")
+    return [e for e in edges if e["orientation"] == kind and abs((e[key[0]] + e[key[1]]) / 2 - pos_pt) <= tol]
+
+
+def _assert_grid(edges, tilt_pt: float = 0.0):
+    tol = 3.0 + tilt_pt / 2
+    for y in ROWS:
+        found = _at(edges, "h", y * 72 + tilt_pt / 2, tol)
+        assert len(found) == 1, (y, found)
+        assert found[0]["x1"] - found[0]["x0"] >= 0.97 * (COLS[-1] - COLS[0]) * 72, found
+    for x in COLS:
+        found = _at(edges, "v", x * 72 + tilt_pt / 2, tol)
+        assert len(found) == 1, (x, found)
+        assert found[0]["bottom"] - found[0]["top"] >= 0.97 * (ROWS[-1] - ROWS[0]) * 72, found
+    assert len(edges) == len(ROWS) + len(COLS), edges  # nothing else: the text is no rule
+    assert len(_cells(edges)) == (len(ROWS) - 1) * (len(COLS) - 1)
+
+
+@pytest.mark.parametrize("dpi", [100, 200])
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_broken_rules_are_found_whole(dpi, style):
+    edges = ocr.rule_segments(page(dpi, style))
+    _assert_grid(edges)
+
+
+@pytest.mark.parametrize("dpi", [100, 200])
+def test_tilted_wavy_dashed_rules_are_found(dpi):
+    tilt = 2 * dpi / 100  # two pixels of a 100 dpi scan over the rule's length: a staircase
+    img = page(dpi, "dashed", tilt=tilt, wave=dpi / 100)
+    if dpi == 100:
+        img = img.convert("1")  # a 1-bit scan is upsampled and cleaned first, as pages are read
+    prep = ocr.prepare(img, OcrSettings(orientation=False, deskew=False))
+    _assert_grid(ocr.rule_segments(prep), tilt_pt=tilt * 72 / dpi)
+
+
+@pytest.mark.parametrize("dpi", [100, 200])
+def test_text_is_not_taken_for_rules(dpi):
+    assert ocr.rule_segments(page(dpi, rules=False)) == []  # prose, and table text in columns without rules
+    img = page(dpi, rules=False, prose=False)
+    img.paste(255, (0, round(2.0 * dpi), img.width, img.height))
+    d = ImageDraw.Draw(img)
+    for i in range(8):  # larger text with tall strokes, stacked in columns
+        d.text((0.6 * dpi, (2.2 + 0.3 * i) * dpi), "1111 IIII llll 8.888.888 Jumlah", font=_font(dpi, 14), fill=0)
+    assert ocr.rule_segments(img) == []
+
+
+def test_a_cell_left_open_is_not_bridged():
+    img = page(100, "broken")
+    d = ImageDraw.Draw(img)
+    y = round(ROWS[3] * 100)
+    d.rectangle([round(COLS[0] * 100) + 2, y - 1, round(COLS[1] * 100) - 2, y + 1], fill=255)  # a merged cell
+    edges = ocr.rule_segments(img)
+    h = _at(edges, "h", ROWS[3] * 72)
+    assert h and min(e["x0"] for e in h) >= COLS[1] * 72 - 3, h
+    assert len(_cells(edges)) == (len(ROWS) - 1) * (len(COLS) - 1) - 1
+
+
+def test_filled_header_row_is_a_row_of_the_grid():
+    img = page(100, "dashed")
+    top = round(ROWS[0] * 100) - 30
+    d = ImageDraw.Draw(img)
+    d.rectangle([round(COLS[0] * 100), top, round(COLS[-1] * 100), round(ROWS[0] * 100)], fill=0)
+    for x in COLS[:-1]:  # white header text on the dark fill; the column rules are hidden in it
+        d.text(((x + 0.1) * 100, top + 8), "TARGET", font=_font(100), fill=255)
+    edges = ocr.rule_segments(img)
+    assert _at(edges, "h", ROWS[0] * 72) and _at(edges, "h", top * 0.72)  # the block's sides are rules
+    assert len(_cells(edges)) == len(ROWS) * (len(COLS) - 1)  # the column rules go on through the block
+    # preparing a 1-bit scan turns the block to dark text on white, for OCR
+    bit = img.convert("1")
+    prep = np.asarray(ocr.prepare(bit, OcrSettings(orientation=False, deskew=False))) < 128
+    block = prep[round(top * 3) + 6:round(ROWS[0] * 300) - 6, round(COLS[0] * 300) + 6:round(COLS[-1] * 300) - 6]
+    assert 0.02 < block.mean() < 0.3
+
+
+def test_halftone_is_no_rule():
+    img = page(100, "dashed", prose=False)
+    a = np.asarray(img).copy()
+    rng = np.random.default_rng(1)
+    y0, y1 = round(ROWS[0] * 100) - 40, round(ROWS[0] * 100) - 4
+    x0, x1 = round(COLS[0] * 100) + 8, round(COLS[-1] * 100) - 8
+    a[y0:y1, x0:x1] = np.where(rng.random((y1 - y0, x1 - x0)) < 0.45, 0, 255)  # a shaded header of dots
+    shaded = Image.fromarray(a, "L")
+    shaded.info["dpi"] = (100, 100)
+    k = 72 / 100
+    edges = ocr.rule_segments(shaded)
+    assert not [e for e in edges if e["orientation"] == "h" and y0 * k - 2 < e["top"] < y1 * k - 2]
+    assert not [e for e in edges if e["orientation"] == "v" and e["top"] < y1 * k - 3
+                and min(abs(e["x0"] - x * 72) for x in COLS) > 3]  # the table's own rules may go on up
+    _assert_grid(edges)
+
+
+def test_prepare_erases_the_broken_rules_of_a_1bit_scan_and_keeps_them():
+    img = page(100, "dashed").convert("1")
+    img.info["dpi"] = (100, 100)
+    prep = ocr.prepare(img, OcrSettings(orientation=False, deskew=False))
+    edges = ocr.rule_segments(prep)
+    k = prep.info["dpi"][0] / 72
+    assert len(_cells(edges)) == (len(ROWS) - 1) * (len(COLS) - 1)
+    a = np.asarray(prep) < 128
+    for y in ROWS:  # the rule rows are white now (text never sits on them)
+        r = round(y * 72 * k)
+        assert a[r - 3:r + 4, round(COLS[0] * 72 * k):round(COLS[-1] * 72 * k)].mean() < 0.01
+    assert a.sum() > 0.5 * (np.asarray(page(100, "dashed", rules=False)) < 128).sum() * 9  # the text stays
