@@ -941,12 +941,23 @@ def _line_box(ri, level) -> Optional[tuple[tuple[float, float, float, float], fl
     return (float(bx0), float(by0), float(bx1), float(by1)), rh + desc, -desc
 
 
+def _white_frame(gray, width: int = 2):
+    """The image with a white frame painted over its border: ink touching the border (a scanner's black bar)
+    makes Leptonica print 'box outside rectangle' errors during layout analysis. Coordinates are unchanged."""
+    from PIL import ImageDraw
+    if gray.width <= 2 * width or gray.height <= 2 * width:
+        return gray
+    framed = gray.copy()
+    ImageDraw.Draw(framed).rectangle((0, 0, gray.width - 1, gray.height - 1), outline=255, width=width)
+    return framed
+
+
 def _tess_words(gray, s: OcrSettings) -> list[tuple[str, float, float, float, float, float]]:
     """(text, x0, top, x1, bottom, conf) in pixels; top/bottom span the line's font box (ascender to descender)."""
     api = _tess_api(s)  # raises OcrEngineMissing when tesserocr or the language data is absent
     import tesserocr
     dpi = _dpi(gray, s.default_dpi)
-    api.SetImage(gray)
+    api.SetImage(_white_frame(gray))
     api.SetSourceResolution(int(round(dpi)))
     api.Recognize()
     out = []
