@@ -85,14 +85,9 @@ class Dataset:
         return self.read("documents").to_pandas()
 
     def write_parts(self, doc_id: str, parts: dict[str, list[dict]]) -> None:
-        """Write one document's rows of the tables, indicators, budgets and findings (not yet committed).
-
-        A failed document (``parts['document']['status'] == 'failed'``) has no rows: whatever a stage
-        built before the failure is dropped, so the dataset never holds rows of a document it says
-        could not be read."""
-        failed = (parts.get("document") or {}).get("status") == "failed"
+        """Write one document's rows of the tables, indicators, budgets and findings (not yet committed)."""
         for name in PARTS:
-            _atomic_write(to_table(name, [] if failed else parts.get(name, [])), self._part(name, doc_id))
+            _atomic_write(to_table(name, parts.get(name, [])), self._part(name, doc_id))
 
     def commit(self, doc_row: dict) -> None:
         """Commit one document: its documents row makes its parts part of the dataset."""

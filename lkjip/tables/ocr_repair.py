@@ -32,7 +32,6 @@ TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran"
 _PCT_TAILS = ("96", "%6", "9%", "6", "5", "9", "8", "0")
 _DIGITS = re.compile(r"^\d{2,6}$")
 _YEARISH = re.compile(r"^\s*(?:19|20)\d\d\s*$")  # a year among figures is a header row, not a misread
-_GROUPED = re.compile(r"^\d{1,3}(?:[ .]+\d{3})+(?:,\d{1,2})?$")  # digit groups of 3, some set apart by spaces
 _SURE = 85.0  # OCR confidence from which a figure serves as a reference for its neighbours
 
 
@@ -59,14 +58,12 @@ class _Column:
     hi: Optional[float] = None
 
 
-def _column(rows: list[Row], head: Column, mark: Optional[str]) -> _Column:
-    """The format of one value column (``mark``: the table's decimal mark, for a column that shows none).
-    It prints percentages when most cells end in '%', or when its header says '%' or 'capaian' and some do."""
+def _column(rows: list[Row], head: Column) -> _Column:
+    """The format of one value column. It prints percentages when most cells end in '%', or when its
+    header says '%' or 'capaian' and some do."""
     index = head.index
     texts = [r.cells[index].text for r in rows if index < len(r.cells) and r.cells[index].text]
     profile = column_profile(texts)
-    if profile.decimal_mark is None and mark:
-        profile = replace(profile, decimal_mark=mark)
     share = sum(t.rstrip().endswith("%") for t in texts) / len(texts) if texts else 0.0
     percent = share >= 0.5 or share >= 0.2 and ("%" in head.label or head.measure in _PERCENT_MEASURES)
     return _Column(index, profile, percent)
@@ -141,21 +138,10 @@ def _lost_mark_readings(text: str, col: _Column) -> list[Reading]:
     return out
 
 
-def _spaced_readings(text: str, col: _Column) -> list[Reading]:
-    """'79.446 683.060' → 79.446.683.060: thousands separators read as spaces (or lost between groups)."""
-    t = text.strip()
-    if " " not in t or not _GROUPED.match(t):
-        return []
-    mark = col.profile.decimal_mark or ","
-    fixed = re.sub(r"[ .]+(?=\d{3}(?!\d))", "." if mark == "," else ",", t)
-    v = parse_number(fixed, mark).value
-    return [] if v is None else [Reading(v, 0, 1, fixed, "thousands separator read as a space")]
-
-
 def _readings(cell: Cell, col: _Column) -> list[Reading]:
     """Every plausible reading of an OCR'd cell, the printed one first when there is one."""
     rs = list(readings(cell.text, col.profile.decimal_mark, profile=col.profile, suspicious=True))
-    for extra in _spaced_readings(cell.text, col) + _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
+    for extra in _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
         if not any(abs(extra.value - r.value) < 1e-9 for r in rs):
             rs.append(extra)
     return rs
@@ -238,10 +224,11 @@ def repair_ocr_cells(header: Header, rows: list[Row]) -> list[CellRepair]:
     value_cols = [c for c in header.columns if c.role == "value"]
     if not any(r.cells[c.index].confidence is not None for r in rows for c in value_cols if c.index < len(r.cells)):
         return []
-    marks = Counter(column_profile([r.cells[c.index].text for r in rows if c.index < len(r.cells)]).decimal_mark
-                    for c in value_cols)
-    marks.pop(None, None)
-    cols = {c.index: _column(rows, c, marks.most_common(1)[0][0] if marks else None) for c in value_cols}
+    cols = {c.index: _column(rows, c) for c in value_cols}
+    marks = Counter(col.profile.decimal_mark for col in cols.values() if col.profile.decimal_mark)
+    for col in cols.values():  # a column that shows no decimal mark uses the table's
+        if col.profile.decimal_mark is None and marks:
+            col.profile = replace(col.profile, decimal_mark=marks.most_common(1)[0][0])
     triples = _triples(value_cols)
     out: list[CellRepair] = []
     for ri, row in enumerate(rows):
