@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from lkjip.model import RawDocument
+from lkjip.model import RawDocument, RawRow
 from lkjip.normalize.numbers import looks_numeric, split_compound
 from lkjip.tables.caption import caption_year
 from lkjip.tables.classify import classify
@@ -59,6 +59,13 @@ def _numeric_share(rows: list[list[str]], width: int) -> list[Optional[float]]:
     return share
 
 
+def _without_specks(rows: list[RawRow], unsure: float = 50.0) -> list[list[str]]:
+    """Cell texts with OCR'd cells read unsurely that hold no figure left blank: the specks of a picture
+    behind a table ('Pama', 'Raa') say nothing about whether a column holds figures."""
+    return [["" if c.confidence is not None and c.confidence < unsure and not looks_numeric(c.text) else c.text
+             for c in r.cells] for r in rows]
+
+
 def renstra_end_year(doc: RawDocument) -> Optional[int]:
     """The last year of the medium-term plan the report refers to ('Renstra 2018-2023' -> 2023)."""
     ends: Counter = Counter()
@@ -82,7 +89,7 @@ def understand_table(table: LogicalTable, borrowed: list[Header],
     width = max((len(t) for t in texts), default=0)
     n_header = count_header_rows(texts)
     data = texts[n_header:]
-    share = _numeric_share(data, width)
+    share = _numeric_share(_without_specks(table.rows[n_header:]), width)
     numeric_cols = {i for i, s in enumerate(share) if s and s >= 0.5}
     fits = [h for h in borrowed if len(h.columns) == width
             and numeric_cols <= {c.index for c in h.columns if c.role == "value"}]

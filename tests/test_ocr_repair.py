@@ -103,3 +103,32 @@ def test_misread_header_words_are_fixed_in_ocr_cells_only():
     assert repair_header_words(rows) == 3
     assert rows[0].texts == ["No", "Sasaran", "Target", "Realisasi", "Capaian (%)", "PROGRES CAPAIAN"]
     assert rows[1].texts[5] == "Sasaran" and rows[2].texts == ["Target", "Capalan"]  # data rows, text layers
+
+
+def test_header_words_stop_at_data_whose_figures_ocr_noise_follows():
+    from lkjip.model import RawRow
+    from lkjip.tables.ocr_repair import repair_header_words
+
+    def raw(*texts):
+        return RawRow(cells=[Cell(text=t, raw=t, confidence=90.0) for t in texts])
+    rows = [raw("Sasaran", "UNIT KERJA", "KEUANGAN", "Anggaran (Rp)"),
+            raw("Meningkatnya", "Program Sarana dan Prasarana", "3,40", "3.697 493.665,- .")]
+    repair_header_words(rows)
+    assert rows[0].texts == ["Sasaran", "UNIT KERJA", "KEUANGAN", "Anggaran (Rp)"]  # header words themselves
+    assert rows[1].texts[1] == "Program Sarana dan Prasarana"  # a data row, though one figure does not parse
+
+
+def test_money_is_judged_against_money_not_the_row_s_indicator_figures():
+    # the row's target (3,40) is no reference for its anggaran; the anggaran column's neighbours are
+    h = _header("target", "anggaran")
+    rows = [_row("S", "A", "2,10", "3.697.493.665,-"), _row("S", "B", "3,40", "16.482.508. 994.-"),
+            _row("S", "C", "80,13", "20.310.240.820,-")]
+    repair_ocr_cells(h, rows)
+    assert rows[1].cells[3].text == "16.482.508.994.-"
+
+
+def test_specks_after_a_figure_are_dropped_when_the_figure_fits():
+    h = _header("anggaran", "realisasi_anggaran")
+    rows = [_row("S", "A", "528.600.000,- EN ARENA", "342.281.000,-"), _row("S", "B", "706.950.000,-", "702.481.038,-")]
+    repair_ocr_cells(h, rows)
+    assert rows[0].cells[2].text == "528.600.000,-" and "specks" in rows[0].cells[2].note

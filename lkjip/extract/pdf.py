@@ -540,6 +540,53 @@ class _Grid:
         self.words[k].append(w)
         return True
 
+    def _slot_of(self, w: _Word) -> tuple[int, int]:
+        """Grid (row, column) of a word's centre."""
+        r = bisect.bisect_right(self.ys, (w.top + w.bottom) / 2) - 1
+        c = bisect.bisect_right(self.xs, (w.x0 + w.x1) / 2) - 1
+        return max(0, min(r, len(self.ys) - 2)), max(0, min(c, len(self.xs) - 2))
+
+    def _lost_rules(self, k: int, sure: float = 60.0) -> bool:
+        """Whether cell k, spanning several columns, is cells whose inner rules a scan lost: no word
+        read surely (the specks of a background picture are not) crosses a column line inside it, and
+        its words fall in its columns as a row's do (figures in two or more of them), or fill two or
+        more columns on two or more of its rows."""
+        x0, top, x1, bottom = self.cells[k]
+        inner = [x for x in self.xs if x0 + 1.5 < x < x1 - 1.5]
+        ws = self.words[k]
+        if not inner or not ws or any(_through_word(x, w) for x in inner for w in ws if (w.conf or 0) >= sure):
+            return False
+        slots = [self._slot_of(w) for w in ws]
+        figures = {c for (_, c), w in zip(slots, ws) if _figure(w.text)}
+        per_row: dict[int, set[int]] = defaultdict(set)
+        for r, c in slots:
+            per_row[r].add(c)
+        return len(figures) >= 2 or sum(len(cs) >= 2 for cs in per_row.values()) >= 2
+
+    def split_lost_rules(self) -> None:
+        """OCR: cells the scan's lost inner rules merged are split into their grid slots, each word
+        to the slot under its centre, so a row's figures reach their columns."""
+        for k in range(len(self.cells)):
+            if not self._lost_rules(k):
+                continue
+            new: dict[tuple[int, int], int] = {}
+            for r, row in enumerate(self.slot):
+                for c, owner in enumerate(row):
+                    if owner == k:
+                        box = (self.xs[c], self.ys[r], self.xs[c + 1], self.ys[r + 1])
+                        new[(r, c)] = k if not new else len(self.cells)
+                        if new[(r, c)] == k:
+                            self.cells[k] = box
+                            self.anchor[k] = (r, c)
+                        else:
+                            self.cells.append(box)
+                            self.anchor.append((r, c))
+                            self.words.append([])
+                        row[c] = new[(r, c)]
+            ws, self.words[k] = self.words[k], []
+            for w in ws:
+                self.words[new.get(self._slot_of(w), k)].append(w)
+
     def _row_lines(self, r: int) -> tuple[list[_Line], list[_Frags]]:
         """Printed lines of the cells that start in grid row r, as column fragments."""
         col_of: dict[int, int] = {}
@@ -784,6 +831,45 @@ def _rule_edges(segments: list[dict]) -> list[dict]:
     return edges
 
 
+def _figure(text: str) -> bool:
+    """Whether a word is a figure ('98,16', '866.600.000', '100%'): two or more digits, mostly digits."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 2 and digits >= 0.6 * sum(ch.isalnum() for ch in text)
+
+
+def _through_word(x: float, w: _Word) -> bool:
+    """Whether a vertical line at ``x`` passes through a word, at least a character inside each end."""
+    char = (w.x1 - w.x0) / max(1, len(w.text))
+    return w.x0 + char < x < w.x1 - char
+
+
+def _through_text(x: float, w: _Word) -> bool:
+    """Whether a vertical line at ``x`` passes through a word of letters: OCR may glue a figure to the
+    text across a rule ('20' | '1. indek' → '201.'), but a word of three or more letters is one word."""
+    letters = sum(ch.isalpha() for ch in w.text)
+    return letters >= 3 and letters >= 0.8 * len(w.text) and _through_word(x, w)
+
+
+def _cut_at_words(edges: list[dict], words: list[_Word]) -> list[dict]:
+    """Vertical rules seen in an image, with the stretches that run through words taken out: a rule
+    never crosses printed text, so such a stretch is the strokes of a column of letters, or a rule
+    drawn on past its end, and would split the cells (and the words) it crosses."""
+    out = []
+    for e in edges:
+        if e["orientation"] != "v":
+            out.append(e)
+            continue
+        x, top = e["x0"], e["top"]
+        for w in sorted((w for w in words if w.top < e["bottom"] and w.bottom > e["top"] and _through_text(x, w)),
+                        key=lambda w: w.top):
+            if w.top > top:
+                out.append(dict(e, top=top, doctop=top, bottom=w.top, height=w.top - top))
+            top = max(top, w.bottom)
+        if top < e["bottom"]:
+            out.append(dict(e, top=top, doctop=top, height=e["bottom"] - top))
+    return out
+
+
 def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004) -> None:
     """OCR again, alone, the cells of a ruled table read unsurely (a word below ``sure``) or not at
     all though they hold ink: page layout analysis mixes cell text with rules and neighbours
@@ -804,7 +890,10 @@ def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: 
 
 def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings, reread=None) -> None:
     """Ruled tables from the edges and the words inside them; the other words as lines. ``reread``
-    gets each ruled grid once its words are in (OCR pages read unsure cells again)."""
+    gets each ruled grid once its words are in (OCR pages read unsure cells again, after cells merged
+    by rules the scan lost are split); on those pages rules seen through words are cut first."""
+    if reread is not None:
+        edges = _cut_at_words(edges, words)
     grids: list[_Grid] = []
     if edges and len(edges) <= s.max_edges_per_page:
         for cells in _ruled_cell_groups(edges, s):
@@ -824,6 +913,7 @@ def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings
             free.append(wd)
     for g in grids:
         if reread is not None:
+            g.split_lost_rules()
             reread(g)
         t = g.to_table(pd.number)
         if t is not None:

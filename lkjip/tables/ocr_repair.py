@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from lkjip.model import Cell, RawRow
-from lkjip.normalize.numbers import parse_number
+from lkjip.normalize.numbers import looks_numeric, parse_number
 from lkjip.normalize.ocr_digits import ColumnProfile, Reading, column_profile, readings, resolve, RELATIONS
 from lkjip.tables.header import Column, Header
 from lkjip.tables.rows import Row
@@ -27,6 +27,7 @@ from lkjip.tables.rows import Row
 __all__ = ["CellRepair", "repair_ocr_cells", "repair_header_words"]
 
 _PERCENT_MEASURES = {"capaian", "capaian_anggaran", "tingkat_kemajuan"}
+_MONEY_MEASURES = {"anggaran", "realisasi_anggaran"}
 TRIPLES = (("target", "realisasi", "capaian"), ("anggaran", "realisasi_anggaran", "capaian_anggaran"))
 # what a '%' at the end of a figure becomes in OCR of a low-resolution scan
 _PCT_TAILS = ("96", "%6", "9%", "6", "5", "9", "8", "0")
@@ -54,6 +55,7 @@ class _Column:
     index: int
     profile: ColumnProfile
     percent: bool  # most of its figures are printed with '%'
+    money: bool = False  # it holds amounts of money (anggaran, its realisasi)
     lo: Optional[float] = None  # set per cell from the figures around it (see _near)
     hi: Optional[float] = None
 
@@ -66,7 +68,7 @@ def _column(rows: list[Row], head: Column) -> _Column:
     profile = column_profile(texts)
     share = sum(t.rstrip().endswith("%") for t in texts) / len(texts) if texts else 0.0
     percent = share >= 0.5 or share >= 0.2 and ("%" in head.label or head.measure in _PERCENT_MEASURES)
-    return _Column(index, profile, percent)
+    return _Column(index, profile, percent, head.measure in _MONEY_MEASURES)
 
 
 def _clean_value(cell: Cell, col: _Column) -> tuple[Optional[float], bool]:
@@ -82,21 +84,21 @@ def _clean_value(cell: Cell, col: _Column) -> tuple[Optional[float], bool]:
 
 def _near(rows: list[Row], ri: int, ci: int, cols: dict[int, _Column], reach: int = 2) -> _Column:
     """The cell's column with the range of the figures around it: the same row's other figures of the
-    same kind (percentages or not: one indicator across years), else the column's cells up to ``reach``
-    rows away; a column mixes indicators of different scales, so the column as a whole does not do.
+    same kind (percentages or not, money or not: one indicator across years), else the column's cells up to
+    ``reach`` rows away; a column mixes indicators of different scales, so the column as a whole does not do.
     Figures printed with a decimal mark are trusted over bare digits (which may have lost theirs)."""
     col = cols[ci]
     refs = [_clean_value(rows[ri].cells[cj], other) for cj, other in cols.items()
-            if cj != ci and other.percent == col.percent and cj < len(rows[ri].cells)]
+            if cj != ci and (other.percent, other.money) == (col.percent, col.money) and cj < len(rows[ri].cells)]
     if sum(v is not None for v, _ in refs) < 2:  # the row says too little: the column's neighbours
         refs += [_clean_value(rows[rj].cells[ci], col) for rj in range(max(0, ri - reach), min(len(rows), ri + reach + 1))
                  if rj != ri and ci < len(rows[rj].cells)]
     strong = [v for v, marked in refs if v and v > 0 and marked]
     vals = strong or [v for v, _ in refs if v and v > 0]
     if len(vals) < (1 if strong else 2):
-        return _Column(ci, col.profile, col.percent)
+        return replace(col)
     mid = statistics.median(vals)  # robust: confident misreads ('451' for 4,51) are among the references
-    return _Column(ci, col.profile, col.percent, mid / 3, mid * 3)
+    return replace(col, lo=mid / 3, hi=mid * 3)
 
 
 def _percent_readings(text: str, col: _Column) -> list[Reading]:
@@ -138,10 +140,25 @@ def _lost_mark_readings(text: str, col: _Column) -> list[Reading]:
     return out
 
 
+def _speck_readings(text: str, col: _Column) -> list[Reading]:
+    """'528.600.000,- EN ARENA' → 528.600.000,-: a figure followed by specks of the page that OCR read as
+    words or dots (a picture behind the table, dirt on the scan)."""
+    toks = text.split()
+    k = len(toks)
+    while k and not any(ch.isdigit() for ch in toks[k - 1]):
+        k -= 1
+    if k in (0, len(toks)):
+        return []
+    lead = " ".join(toks[:k])
+    return [replace(r, cost=r.cost + 1, reason="; ".join(x for x in (r.reason, "specks after the figure") if x))
+            for r in readings(lead, col.profile.decimal_mark, profile=col.profile, suspicious=True)]
+
+
 def _readings(cell: Cell, col: _Column) -> list[Reading]:
     """Every plausible reading of an OCR'd cell, the printed one first when there is one."""
     rs = list(readings(cell.text, col.profile.decimal_mark, profile=col.profile, suspicious=True))
-    for extra in _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col):
+    specks = [] if _direct(rs) else _speck_readings(cell.text, col)
+    for extra in _percent_readings(cell.text, col) + _lost_mark_readings(cell.text, col) + specks:
         if not any(abs(extra.value - r.value) < 1e-9 for r in rs):
             rs.append(extra)
     return rs
@@ -275,7 +292,8 @@ def _by_arithmetic(rows: list[Row], ri: int, triples, cols: dict[int, _Column], 
 # the words headers are made of: an OCR'd header word close to one of them is that word
 HEADER_VOCABULARY = ("sasaran", "indikator", "target", "realisasi", "capaian", "pencapaian", "program", "kegiatan",
                      "anggaran", "uraian", "tujuan", "kinerja", "keterangan", "tahun", "alokasi", "satuan",
-                     "kondisi", "efisiensi", "penyerapan", "strategis", "triwulan", "semester", "jumlah")
+                     "kondisi", "efisiensi", "penyerapan", "strategis", "triwulan", "semester", "jumlah",
+                     "kerja", "keuangan", "belanja")
 _WORD = re.compile(r"[A-Za-z][A-Za-z ]{3,}[A-Za-z]")
 _PCT_HEADER = re.compile(r"\((?:Yo|Y6|96|9o|%o|o/o)\)")  # '(%)' as Tesseract reads it at low resolution
 
@@ -294,15 +312,22 @@ def _fix_word(word: str) -> str:
     return fixed.upper() if word.isupper() else fixed.capitalize() if word[:1].isupper() else fixed
 
 
+def _data_figure(text: str) -> bool:
+    """A cell holding a figure of the data, as read or with OCR noise after it ('3.697 493.665,- .'), not a
+    year or a column number."""
+    lead = text.split()[0] if text.strip() else ""
+    if _YEARISH.match(lead) or re.fullmatch(r"\(?\d{1,2}\)?", text.strip()):
+        return False
+    return parse_number(text).value is not None or sum(ch.isdigit() for ch in lead) >= 3 and looks_numeric(lead)
+
+
 def repair_header_words(rows: list[RawRow], limit: int = 5) -> int:
     """Fix misread words in the OCR'd cells of a table's first rows (where a header can be); returns how many
     cells changed. Each word of letters alone is compared with the header vocabulary, so 'Capalan Kinerja'
     becomes 'Capaian Kinerja' and '(Yo)' becomes '(%)'; words far from every header word stay as read."""
     n = 0
     for row in rows[:limit]:
-        figures = [c.text for c in row.cells if c.text and parse_number(c.text).value is not None
-                   and not _YEARISH.match(c.text) and not re.fullmatch(r"\(?\d{1,2}\)?", c.text.strip())]
-        if len(figures) >= 2:
+        if sum(_data_figure(c.text) for c in row.cells) >= 2:
             break  # the data has begun
         for cell in row.cells:
             if cell.confidence is None or not cell.text or len(cell.text) > 60:

@@ -50,10 +50,19 @@ def _is_value(text: str) -> bool:
     return not text.strip() or bool(NULLS.match(text)) or looks_numeric(text)
 
 
+def _specked(cell: Cell) -> bool:
+    """An OCR'd figure with specks read as short words after it ('290.945.000 ene eee'): a value, not
+    words (a row number starting a name, '10. Rapat-rapat Koordinasi', is words)."""
+    lead, *rest = cell.text.split()
+    return (cell.confidence is not None and sum(ch.isdigit() for ch in lead) >= 3 and looks_numeric(lead)
+            and all(len(t) <= 5 for t in rest))
+
+
 def _realign(cells: list[Cell], value_cols: list[int], text_cols: list[int]) -> Optional[list[Cell]]:
     """Move words printed in value columns back to the text columns, figures to the value columns."""
     # only sentences count as stray: a short word in a value column may be a grade ('Baik', 'B')
-    stray = [i for i in value_cols if len(cells[i].text.split()) >= 3 and not _is_value(cells[i].text)]
+    stray = [i for i in value_cols if len(cells[i].text.split()) >= 3 and not _is_value(cells[i].text)
+             and not _specked(cells[i])]
     if not stray or not text_cols:
         return None
     words = [cells[i] for i in sorted(text_cols + stray) if cells[i].text and not _is_value(cells[i].text)]
