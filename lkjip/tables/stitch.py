@@ -6,6 +6,7 @@ that starts with a different header is a table of its own; it shares the caption
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lkjip.model import RawDocument, RawRow, RawTable, TextBlock
@@ -47,6 +48,46 @@ def _header_count(rows: list[RawRow]) -> int:
     return count_header_rows([r.texts for r in rows[:6]])
 
 
+# a short page label a footer prints ('III-10', 'hal 27', '12'), also as OCR misreads it ('HI-10')
+_PAGE_LABEL = re.compile(r"^(?:[A-Za-z]{1,4}\.?\s*[-–.]?\s*)?\d{1,4}$")
+
+
+def _footer_only(gap: list[TextBlock], prev: LogicalTable, piece: RawTable) -> bool:
+    """Whether the text between a table and the next piece is only the page label printed under the
+    table at the page break (a running footer the reader could not recognise as such)."""
+    last = prev.rows[-1].page if prev.rows else None
+    first = piece.rows[0].page if piece.rows else None
+    return (last is not None and first == last + 1
+            and all(b.page == last and _PAGE_LABEL.match(b.text.strip()) for b in gap))
+
+
+def _empty_columns(rows: list[RawRow]) -> list[int]:
+    """Columns of a piece that are empty in every row."""
+    return [i for i in range(_width(rows)) if not any(i < len(r.cells) and r.cells[i].text.strip() for r in rows)]
+
+
+def _without_columns(rows: list[RawRow], drop: list[int]) -> list[RawRow]:
+    """Rows with the given columns taken out."""
+    return [RawRow(cells=[c for i, c in enumerate(r.cells) if i not in drop], line=r.line, page=r.page)
+            for r in rows]
+
+
+def _column_width(rows: list[RawRow], i: int) -> float:
+    """Width of column i (its narrowest cell box): a column made by a stray rule is a sliver."""
+    return min((r.cells[i].bbox[2] - r.cells[i].bbox[0] for r in rows if i < len(r.cells) and r.cells[i].bbox),
+               default=0.0)
+
+
+def spurious_columns(prev: LogicalTable, piece: RawTable) -> list[int]:
+    """Columns of an OCR'd headerless piece, empty in every row, that make it wider than the table it
+    continues (a rule the scan showed where there is none); [] when the widths agree without them."""
+    extra = _width(piece.rows) - _width(prev.rows)
+    empty = _empty_columns(piece.rows)
+    if piece.source != "ocr" or extra < 1 or len(empty) < extra or _header_count(piece.rows) > 0:
+        return []
+    return sorted(sorted(empty, key=lambda i: _column_width(piece.rows, i))[:extra])
+
+
 def continues(prev: LogicalTable, piece: RawTable) -> tuple[bool, int]:
     """Whether ``piece`` continues ``prev``, and how many repeated header rows to drop from it."""
     n_prev = _header_count(prev.rows)
@@ -75,11 +116,14 @@ def stitch(doc: RawDocument) -> list[LogicalTable]:
             continue
         if not block.rows:
             continue
-        if tables and not gap:
-            ok, drop = continues(tables[-1], block)
+        if tables and (not gap or _footer_only(gap, tables[-1], block)):
+            gap = []
+            spurious = spurious_columns(tables[-1], block)
+            rows = _without_columns(block.rows, spurious) if spurious else block.rows
+            ok, drop = continues(tables[-1], RawTable(rows=rows, source=block.source, style=block.style))
             if ok:
                 tables[-1].piece_starts.add(len(tables[-1].rows))
-                tables[-1].rows.extend(block.rows[drop:])
+                tables[-1].rows.extend(rows[drop:])
                 tables[-1].pieces.append(block)
                 continue
             tables.append(LogicalTable(rows=list(block.rows), pieces=[block], caption=tables[-1].caption,
