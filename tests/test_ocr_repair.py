@@ -132,3 +132,13 @@ def test_specks_after_a_figure_are_dropped_when_the_figure_fits():
     rows = [_row("S", "A", "528.600.000,- EN ARENA", "342.281.000,-"), _row("S", "B", "706.950.000,-", "702.481.038,-")]
     repair_ocr_cells(h, rows)
     assert rows[0].cells[2].text == "528.600.000,-" and "specks" in rows[0].cells[2].note
+
+
+def test_header_words_glued_by_ocr_are_parted():
+    from lkjip.model import RawRow
+    from lkjip.tables.ocr_repair import repair_header_words
+
+    rows = [RawRow(cells=[Cell(text=t, raw=t, confidence=90.0) for t in ("©ANDIKATORKINERJA", "REALISASICAPAIAN",
+                                                                         "TAHUNTERHADAP")])]
+    repair_header_words(rows)
+    assert rows[0].texts == ["©INDIKATOR KINERJA", "REALISASI CAPAIAN", "TAHUNTERHADAP"]

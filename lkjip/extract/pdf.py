@@ -838,9 +838,9 @@ def _figure(text: str) -> bool:
 
 
 def _through_word(x: float, w: _Word) -> bool:
-    """Whether a vertical line at ``x`` passes through a word, at least a character inside each end."""
-    char = (w.x1 - w.x0) / max(1, len(w.text))
-    return w.x0 + char < x < w.x1 - char
+    """Whether a vertical line at ``x`` passes through a word, half a character or more inside each end."""
+    half = (w.x1 - w.x0) / max(1, len(w.text)) / 2
+    return w.x0 + half < x < w.x1 - half
 
 
 def _through_text(x: float, w: _Word) -> bool:

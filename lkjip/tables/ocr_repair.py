@@ -298,17 +298,36 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z ]{3,}[A-Za-z]")
 _PCT_HEADER = re.compile(r"\((?:Yo|Y6|96|9o|%o|o/o)\)")  # '(%)' as Tesseract reads it at low resolution
 
 
-def _fix_word(word: str) -> str:
-    """A misread header word ('Capalan', 'Rastisasi', 'Reali i') as the header word it is close to."""
+def _vocabulary_word(w: str) -> Optional[str]:
+    """The header word a lower-case word of five or more letters is close to, if any."""
     from rapidfuzz import fuzz, process
 
-    w = word.lower()
-    if w.replace(" ", "") in HEADER_VOCABULARY or len(w.replace(" ", "")) < 5:
+    if len(w) < 5:
+        return None
+    if w in HEADER_VOCABULARY:
+        return w
+    hit = process.extractOne(w, HEADER_VOCABULARY, scorer=fuzz.ratio, score_cutoff=75)
+    return hit[0] if hit else None
+
+
+def _glued_words(w: str) -> Optional[str]:
+    """Two header words OCR read without the space between them ('andikatorkinerja' → 'indikator kinerja')."""
+    for i in range(5, len(w) - 4):
+        a, b = _vocabulary_word(w[:i]), _vocabulary_word(w[i:])
+        if a and b:
+            return f"{a} {b}"
+    return None
+
+
+def _fix_word(word: str) -> str:
+    """A misread header word ('Capalan', 'Rastisasi', 'Reali i', 'ANDIKATORKINERJA') as the header word(s) it
+    is close to."""
+    w = word.lower().replace(" ", "")
+    if w in HEADER_VOCABULARY or len(w) < 5:
         return word
-    hit = process.extractOne(w.replace(" ", ""), HEADER_VOCABULARY, scorer=fuzz.ratio, score_cutoff=75)
-    if hit is None:
+    fixed = _vocabulary_word(w) or (_glued_words(w) if len(w) >= 10 else None)
+    if fixed is None:
         return word
-    fixed = hit[0]
     return fixed.upper() if word.isupper() else fixed.capitalize() if word[:1].isupper() else fixed
 
 
