@@ -94,6 +94,9 @@ def test_letter_confusions(raw: str, mark: str | None, text: str, value: float) 
         ("[93", None, "93", 93, "stray mark"),
         ("4.268,68]", ",", "4.268,68", 4268.68, "stray mark"),
         ("2.500;", ",", "2.500", 2500, "stray mark"),
+        (":12.966.500,10", ",", "12.966.500,10", 12966500.1, "stray mark"),
+        # a colon read for a thousands dot
+        ("7:800.000,00", ",", "7.800.000,00", 7800000, "separator look-alike"),
     ],
 )
 def test_separator_and_space_repairs(raw: str, mark: str, text: str, value: float, why: str) -> None:
@@ -152,7 +155,7 @@ def test_column_profile_decides_ties() -> None:
     ["Baik", "B", "A", "AA", "BB", "CC", "Sangat Baik", "Baik (87)", "87 (Baik)", "BB [70,01]", "2021", "-", "–",
      "Rp", "Rp.", "100%", "(87)", "#DIV/0!", "#N/A", "##### #", "", "n/a", "80,43", "1.234.567,89", "12 laporan",
      "3.697.493.665,-", "Rp. 12.143.000,00", "80.04", "1,234", "S1", "D3", "IKU", "Tahun 2021", "TW I", "SS",
-     "4,26 dengan capaian 99,36%", "80,43 100", "abc 12", "2019 2020"],
+     "4,26 dengan capaian 99,36%", "80,43 100", "abc 12", "2019 2020", "1:100", "10:30", "1:1.000"],
 )
 def test_words_grades_and_clean_numbers_unchanged(raw: str) -> None:
     for mark in (None, ",", "."):

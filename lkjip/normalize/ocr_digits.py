@@ -66,15 +66,17 @@ _LEAD_DROP = frozenset("$")
 # separator look-alikes
 _SEP_GLYPHS = str.maketrans({"\u201a": ",", "\u00b7": ".", "\u066b": ",", "\u2024": ".", "\uff0c": ",", "\uff0e": "."})
 # specks and quotes OCR glues to a number's edge (brackets only when unpaired)
-_NOISE = frozenset("[]\u201c\u201d\"'\u2018\u2019;`")
+_NOISE = frozenset("[]\u201c\u201d\"'\u2018\u2019;:`")
+# a colon OCR read for a thousands dot: a group of three digits follows, and another separator ('7:800.000,00')
+_COLON_SEP_RE = re.compile(r"(?<=\d):(?=\d{3}([.,]))")
 _DIGITS = frozenset("0123456789")
 _SEPS = frozenset(".,")
 _CORE_CHARS = _DIGITS | _SEPS | frozenset(CONFUSIONS)
 
 _WORD_RE = re.compile(
-    r"(?P<pre>(?:[(\-+\u2013\u2212]|(?i:rp|idr)\.?|[\[\]\u201c\u201d\"'\u2018\u2019;`])*)"
+    r"(?P<pre>(?:[(\-+\u2013\u2212]|(?i:rp|idr)\.?|[\[\]\u201c\u201d\"'\u2018\u2019;:`])*)"
     r"(?P<core>.*?)"
-    r"(?P<suf>(?:[)%\[\]\u201c\u201d\"'\u2018\u2019;`]|[.,](?:-+|=)?(?=[^0-9]|$))*)"
+    r"(?P<suf>(?:[)%\[\]\u201c\u201d\"'\u2018\u2019;:`]|[.,](?:-+|=)?(?=[^0-9]|$))*)"
 )
 _CODE_RE = re.compile(r"[A-Za-z$|!]{1,3}[1-9][0-9]?")  # 'S1', 'D3', 'B12', 'Q2': codes, not numbers
 _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3})+(?:[.,][0-9]{1,2})?")
@@ -442,7 +444,7 @@ def _analyse(raw: str, mark: Optional[str], profile: Optional[ColumnProfile], su
     s = _clean(raw)
     if len(s) > 80 or _is_null(s) or not any(ch in _DIGITS for ch in s):
         return _Analysis(raw, True, p.value, 0, (), "")
-    s2 = s.translate(_SEP_GLYPHS)
+    s2 = _COLON_SEP_RE.sub(lambda m: m.group(1), s.translate(_SEP_GLYPHS))
     pre_notes = ["separator look-alike"] if s2 != s else []
     s3, space_notes, doubt = _space_repairs(s2)
     pre_notes += space_notes
