@@ -171,6 +171,11 @@ def test_compound_cell_repaired_word_by_word() -> None:
     assert r.text == "4,26 dengan capaian 99,36%" and r.changed and not r.ambiguous
 
 
+def test_spaced_number_whose_last_groups_lost_their_separator() -> None:
+    # PSDA scan: '2.124 100640' is 2.124.100.640 with a space for one dot and another dot lost
+    assert 2124100640 in {r.value for r in readings("2.124 100640", ",", suspicious=True)}
+
+
 def test_readings_direct_first_and_suspicious_alternatives() -> None:
     assert candidate_readings("80,43", ",") == [80.43]
     assert candidate_readings("Baik", None) == []
