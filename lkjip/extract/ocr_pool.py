@@ -23,12 +23,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
-__all__ = ["core_tokens", "share_cores", "sharing_cores", "document_core", "run"]
+__all__ = ["core_tokens", "share_cores", "sharing_cores", "document_core", "run", "helpers_within"]
+
+# address space a helper thread adds to a worker (its Tesseract instances, stack and malloc arena):
+# 170-185 MB measured on 300 dpi and upsampled 100 dpi 1-bit scans; the reader itself peaks at 0.7 GB
+HELPER_MB = 192
+READER_MB = 1024
 
 _tokens = None  # this process's share of the batch's core tokens (None: pages are read one after another)
-_cores = 1  # how many tokens the batch has: helper threads are at most one fewer
-_helpers: Optional[ThreadPoolExecutor] = None
+_room: Optional[threading.BoundedSemaphore] = None  # one per helper thread this process may run
 _n_helpers = 0
+_helpers: Optional[ThreadPoolExecutor] = None
+_pool_size = 0
 _lock = threading.Lock()
 
 
@@ -38,21 +44,36 @@ def core_tokens(cores: int, ctx=None):
     return ctx.BoundedSemaphore(cores) if ctx is not None else threading.BoundedSemaphore(cores)
 
 
-def share_cores(tokens, cores: int) -> None:
-    """Readers in this process draw on ``tokens`` (made by :func:`core_tokens` for ``cores`` cores); None: none."""
-    global _tokens, _cores
-    _tokens, _cores = tokens, cores if tokens is not None else 1
+def helpers_within(memory_mb: Optional[int]) -> Optional[int]:
+    """Helper threads a worker whose address space is capped at ``memory_mb`` can afford (None: no cap)."""
+    return None if memory_mb is None else max(0, (memory_mb - READER_MB) // HELPER_MB)
+
+
+def share_cores(tokens, cores: int, memory_mb: Optional[int] = None) -> None:
+    """Readers in this process draw on ``tokens`` (made by :func:`core_tokens` for ``cores`` cores; None:
+    pages one after another), with as many helper threads as ``memory_mb`` of address space affords."""
+    global _tokens, _room, _n_helpers
+    cap = helpers_within(memory_mb)
+    n = 0 if tokens is None else cores - 1 if cap is None else min(cores - 1, cap)
+    _tokens, _n_helpers = tokens, n
+    _room = threading.BoundedSemaphore(n) if n else None
 
 
 @contextmanager
 def sharing_cores(cores: int) -> Iterator[None]:
     """Documents read in this process meanwhile may use ``cores`` cores (the batch without worker processes)."""
-    old = _tokens, _cores
+    old = _tokens, _room, _n_helpers
     share_cores(core_tokens(cores) if cores > 1 else None, cores)
     try:
         yield
     finally:
-        share_cores(*old)
+        _restore(*old)
+
+
+def _restore(tokens, room, n: int) -> None:
+    """Put back what :func:`share_cores` set."""
+    global _tokens, _room, _n_helpers
+    _tokens, _room, _n_helpers = tokens, room, n
 
 
 @contextmanager
@@ -71,21 +92,37 @@ def document_core() -> Iterator[None]:
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
-    """The helper threads of this process (made once: their Tesseract instances are kept)."""
-    global _helpers, _n_helpers
+    """The helper threads of this process (kept from one document to the next with their Tesseract instances)."""
+    global _helpers, _pool_size
     with _lock:
-        if _n_helpers < threads:
+        if _pool_size < threads:
             if _helpers is not None:
                 _helpers.shutdown(wait=False)
-            _helpers, _n_helpers = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lkjip-ocr"), threads
+            _helpers, _pool_size = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lkjip-ocr"), threads
         return _helpers
+
+
+def _take(tokens, room) -> bool:
+    """A helper slot of this process and a free core token of the batch: both or neither, never waited for."""
+    if room is None or not room.acquire(False):
+        return False
+    if tokens.acquire(False):
+        return True
+    room.release()
+    return False
+
+
+def _give(tokens, room) -> None:
+    """Return what :func:`_take` took."""
+    tokens.release()
+    room.release()
 
 
 def run(job: Callable[[], None]) -> Optional[Future]:
     """Do ``job`` on a helper thread when a core token is free (its Future: the token goes back when the
     job ends), else here and now (None). The job sees the caller's context (the document's limits)."""
-    tokens = _tokens
-    if tokens is None or _cores < 2 or not tokens.acquire(False):
+    tokens, room, n = _tokens, _room, _n_helpers
+    if not _take(tokens, room):
         job()
         return None
     ctx = contextvars.copy_context()
@@ -94,10 +131,10 @@ def run(job: Callable[[], None]) -> Optional[Future]:
         try:
             ctx.run(job)
         finally:
-            tokens.release()
+            _give(tokens, room)
 
     try:
-        return _pool(_cores - 1).submit(work)
+        return _pool(n).submit(work)
     except BaseException:
-        tokens.release()
+        _give(tokens, room)
         raise
