@@ -97,7 +97,7 @@ def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callab
         n = 1 if solo else workers
         window = 1 if solo else 2 * n  # alone, a dying worker names its document
         ctx = _context()
-        tokens = ocr_pool.core_tokens(cores, ctx)  # afresh for each pool: a worker that died took its tokens
+        tokens = ocr_pool.CoreTokens(cores, ctx)  # afresh for each pool: a worker that died took its tokens
         with ProcessPoolExecutor(max_workers=n, initializer=init_worker,
                                  initargs=(limits.worker_memory_mb, tokens, cores),
                                  max_tasks_per_child=limits.tasks_per_worker, mp_context=ctx) as pool:

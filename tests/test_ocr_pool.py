@@ -35,66 +35,111 @@ def _where(hold: threading.Event | None = None):
     return job, seen
 
 
-def _free(tokens) -> int:
+def _free(tokens: ocr_pool.CoreTokens) -> int:
     """How many tokens are free (taken and given back)."""
     n = 0
-    while tokens.acquire(False):
+    while tokens.take_extra():
         n += 1
     for _ in range(n):
-        tokens.release()
+        tokens.give()
     return n
 
 
-def test_without_shared_cores_pages_are_read_here():
-    job, seen = _where()
-    assert ocr_pool.run(job) is None
-    assert seen == [threading.current_thread().name]
-    with ocr_pool.sharing_cores(1):  # --workers 1: one core, no helper
-        assert ocr_pool.run(job) is None
-    assert seen[-1] == threading.current_thread().name
+HERE = threading.current_thread().name
 
 
-def test_a_free_token_takes_the_next_page_to_a_helper_and_comes_back():
-    tokens = ocr_pool.core_tokens(2)
-    ocr_pool.share_cores(tokens, 2)
+def test_without_shared_cores_pages_are_read_at_once_here():
+    for cores in (None, 1):  # a reader used as a library; --workers 1
+        with ocr_pool.sharing_cores(cores or 1), ocr_pool.Pages() as pages:
+            job, seen = _where()
+            assert pages.run(job) is None and seen == [HERE]
+
+
+def _started(seen: list) -> None:
+    """Wait until a job has started."""
+    for _ in range(200):
+        if seen:
+            return
+        threading.Event().wait(0.02)
+    raise AssertionError("the job did not start")
+
+
+def test_a_free_token_sends_pages_to_a_helper_which_gives_it_back():
+    ocr_pool.share_cores(tokens := ocr_pool.CoreTokens(2), 2)
     hold = threading.Event()
-    with ocr_pool.document_core():
+    with ocr_pool.document_core(), ocr_pool.Pages() as pages:
         busy, seen = _where(hold=hold)
-        fut = ocr_pool.run(busy)
-        assert isinstance(fut, Future)
-        inline, seen2 = _where()
-        assert ocr_pool.run(inline) is None  # both cores busy: the reader reads this page itself
-        assert seen2 == [threading.current_thread().name]
+        first = pages.run(busy)  # a token is free: a helper takes the page
+        _started(seen)
+        assert isinstance(first, Future) and seen[0].startswith("lkjip-ocr")
+        second, seen2 = _where()
+        fut2 = pages.run(second)  # both cores busy: the page waits ...
+        assert not fut2.done() and seen2 == []
+        third, seen3 = _where()
+        pages.run(third)  # ... and the reader does it while the next one waits
+        assert seen2 == [HERE] and fut2.done() and seen3 == []
+        pages.finish()
+        assert seen3 == [HERE]
         hold.set()
-        fut.result(10)
-        assert seen[0].startswith("lkjip-ocr")
-        assert _free(tokens) == 1  # the helper gave its token back; the document holds the other
+        first.result(10)
+        for _ in range(200):  # the helper returns its token when no page waits
+            if _free(tokens) == 1:
+                break
+            threading.Event().wait(0.02)
+        assert _free(tokens) == 1  # the document holds the other
     assert _free(tokens) == 2
 
 
+def test_a_helper_that_is_done_takes_the_next_waiting_page():
+    ocr_pool.share_cores(ocr_pool.CoreTokens(2), 2)
+    hold = threading.Event()
+    with ocr_pool.document_core(), ocr_pool.Pages() as pages:
+        busy, seen = _where(hold=hold)
+        first = pages.run(busy)
+        _started(seen)
+        job, seen2 = _where()
+        fut = pages.run(job)  # waits: the reader has no older page to do meanwhile
+        assert seen2 == []
+        hold.set()
+        fut.result(10)  # the helper, done with its page, took this one
+        first.result(10)
+        pages.finish()
+    assert seen2[0].startswith("lkjip-ocr")
+
+
 def test_workers_busy_with_their_own_documents_leave_no_token():
-    tokens = ocr_pool.core_tokens(2)
-    ocr_pool.share_cores(tokens, 2)
-    tokens.acquire()  # another worker reads its document
-    try:
-        with ocr_pool.document_core():
-            job, seen = _where()
-            assert ocr_pool.run(job) is None and seen == [threading.current_thread().name]
-    finally:
-        tokens.release()
+    ocr_pool.share_cores(tokens := ocr_pool.CoreTokens(2), 2)
+    with tokens.document():  # another worker reads its document
+        with ocr_pool.document_core(), ocr_pool.Pages() as pages:
+            jobs = [_where() for _ in range(3)]
+            for job, _ in jobs:
+                pages.run(job)
+            pages.finish()
+    assert all(seen == [HERE] for _, seen in jobs)
+
+
+def test_a_document_waiting_to_start_comes_before_more_ocr_pages():
+    tokens = ocr_pool.CoreTokens(2)
+    with tokens.document():
+        with tokens.waiting.get_lock():
+            tokens.waiting.value += 1  # another worker waits for a token to start its document
+        assert not tokens.take_extra()
+        with tokens.waiting.get_lock():
+            tokens.waiting.value -= 1
+        assert tokens.take_extra()
+        tokens.give()
 
 
 def _other_worker(tokens, holding, done):
     """A worker process reading a document: holds a core token until told to stop."""
-    tokens.acquire()
-    holding.set()
-    done.wait(10)
-    tokens.release()
+    with tokens.document():
+        holding.set()
+        done.wait(10)
 
 
 def test_tokens_are_shared_by_the_worker_processes():
     ctx = multiprocessing.get_context("fork")
-    tokens = ocr_pool.core_tokens(2, ctx)
+    tokens = ocr_pool.CoreTokens(2, ctx)
     holding, done = ctx.Event(), ctx.Event()
     other = ctx.Process(target=_other_worker, args=(tokens, holding, done))
     other.start()
@@ -102,12 +147,10 @@ def test_tokens_are_shared_by_the_worker_processes():
         assert holding.wait(10)
         ocr_pool.share_cores(tokens, 2)
         with ocr_pool.document_core():
-            assert ocr_pool.run(lambda: None) is None  # the other worker's document has the second core
+            assert not tokens.take_extra()  # the other worker's document has the second core
             done.set()
             other.join(10)
-            fut = ocr_pool.run(lambda: None)  # its document is done: its core is free
-            assert isinstance(fut, Future)
-            fut.result(10)
+            assert _free(tokens) == 1  # its document is done: its core is free
     finally:
         done.set()
         other.join(10)
@@ -117,36 +160,54 @@ def test_the_memory_cap_bounds_the_helper_threads():
     assert ocr_pool.helpers_within(None) is None
     assert ocr_pool.helpers_within(1024) == 0
     assert ocr_pool.helpers_within(2048) == 5  # --memory-mb default: 5 helpers fit beside the reader
-    ocr_pool.share_cores(ocr_pool.core_tokens(8), 8, memory_mb=1024)
-    assert ocr_pool.run(lambda: None) is None
-    tokens = ocr_pool.core_tokens(8)
-    ocr_pool.share_cores(tokens, 8, memory_mb=1300)  # one helper affordable, though 7 cores are free
+    ocr_pool.share_cores(ocr_pool.CoreTokens(8), 8, memory_mb=1024)
+    with ocr_pool.Pages() as pages:
+        job, seen = _where()
+        assert pages.run(job) is None and seen == [HERE]
+    ocr_pool.share_cores(ocr_pool.CoreTokens(8), 8, memory_mb=1300)  # one helper affordable, 7 cores free
     hold = threading.Event()
-    fut = ocr_pool.run(_where(hold=hold)[0])
-    assert isinstance(fut, Future) and ocr_pool.run(lambda: None) is None
-    hold.set()
-    fut.result(10)
+    with ocr_pool.Pages() as pages:
+        busy, seen = _where(hold=hold)
+        pages.run(busy)
+        _started(seen)
+        waiting, seen2 = _where()
+        fut = pages.run(waiting)
+        assert not fut.done() and seen2 == []  # no second helper
+        hold.set()
+        pages.finish()
+        fut.result(10)
 
 
-def test_a_failing_helper_job_reaches_the_reader_and_gives_its_token_back():
-    tokens = ocr_pool.core_tokens(2)
-    ocr_pool.share_cores(tokens, 2)
+def test_a_failing_page_reaches_the_reader_through_its_future():
+    ocr_pool.share_cores(tokens := ocr_pool.CoreTokens(2), 2)
 
     def broken():
         raise ValueError("bad page")
-    fut = ocr_pool.run(broken)
-    with pytest.raises(ValueError, match="bad page"):
-        fut.result(10)
-    assert _free(tokens) == 2
+    with ocr_pool.Pages() as pages:
+        fut = pages.run(broken)
+        pages.finish()
+        with pytest.raises(ValueError, match="bad page"):
+            fut.result(10)
+
+
+def test_pages_left_waiting_are_dropped_when_the_reader_stops():
+    ocr_pool.share_cores(tokens := ocr_pool.CoreTokens(2), 2)
+    with tokens.document(), ocr_pool.document_core():  # no token left for a helper
+        with pytest.raises(KeyboardInterrupt):
+            with ocr_pool.Pages() as pages:
+                job, seen = _where()
+                fut = pages.run(job)
+                raise KeyboardInterrupt  # the time limit, say
+    assert fut.cancelled() and seen == []
 
 
 def test_helpers_see_the_limits_of_the_document():
-    ocr_pool.share_cores(ocr_pool.core_tokens(2), 2)
+    ocr_pool.share_cores(ocr_pool.CoreTokens(2), 2)
     seen = []
-    with document(Limits(max_pages=7)):
-        fut = ocr_pool.run(lambda: seen.append(current().max_pages))
+    with document(Limits(max_pages=7)), ocr_pool.Pages() as pages:
+        fut = pages.run(lambda: seen.append((current().max_pages, threading.current_thread().name)))
         fut.result(10)
-    assert seen == [7]
+    assert seen[0][0] == 7 and seen[0][1].startswith("lkjip-ocr")
 
 
 def test_unfinished_helper_pages_are_left_out_when_time_is_up():

@@ -367,7 +367,7 @@ class _PageData:
     lines: list[_Line] = field(default_factory=list)
     tables: list[tuple[float, RawTable]] = field(default_factory=list)  # (top, table)
     note: Optional[str] = None
-    work: Optional[Future] = None  # OCR work on a helper thread that fills in this page (see _settled)
+    work: Optional[Future] = None  # OCR work, maybe on a helper thread, that fills in this page (see _settled)
 
 
 def _bold_font(name: str) -> bool:
@@ -696,7 +696,7 @@ def _cell_text(words: list[_Word]) -> tuple[str, str, bool]:
     return _join_lines(texts, cell=True), "\n".join(texts), all(w.bold for w in words)
 
 
-def _read_page(page, number: int, s: PdfSettings, run=ocr_pool.run) -> _PageData:
+def _read_page(page, number: int, s: PdfSettings, run=ocr_pool.here) -> _PageData:
     """One page: words and ruled tables from its text layer, or from OCR of its image when it has none
     (its image work done by ``run``, maybe on a helper thread: see :func:`_ocr_read`)."""
     pd = _PageData(number=number, width=float(page.width), height=float(page.height))
@@ -748,11 +748,11 @@ def _read_page(page, number: int, s: PdfSettings, run=ocr_pool.run) -> _PageData
     return pd
 
 
-def _ocr_read(page, pd: _PageData, s: PdfSettings, run=ocr_pool.run) -> _PageData:
+def _ocr_read(page, pd: _PageData, s: PdfSettings, run=ocr_pool.here) -> _PageData:
     """OCR the page image: its words (with boxes and confidences) and the rules seen in the image
     go through the same table detection as a text layer's. Without the engine the page stays a scan.
-    The image is rendered here, on the reading thread; ``run`` does the rest (:func:`_ocr_layout`) here
-    or on a helper thread, when ``pd.work`` is its Future."""
+    The image is rendered here, on the reading thread; ``run`` (:meth:`ocr_pool.Pages.run`) does the rest
+    (:func:`_ocr_layout`), here or later or on a helper thread: ``pd.work`` is then its Future."""
     from lkjip.limits import ocr_page_started
 
     ocr_page_started()  # the document's time limit grows by the OCR allowance
@@ -2062,36 +2062,38 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                 limit_text = (f"time limit of {current_limits().describe_time(n_total)}" if math.isfinite(left)
                               else f"time budget of {s.time_budget_s:g} s")
                 n_ocr = 0
-                for i, page in enumerate(all_pages):
-                    if n_ocr:  # each OCR'd page raised the time limit: most of the raise goes to pages
-                        lim = current_limits()
-                        budget_now = budget + 0.9 * (lim.time_for(n_total, n_ocr) - lim.time_for(n_total))
-                        if math.isfinite(left):
-                            limit_text = f"time limit of {lim.describe_time(n_total, n_ocr)}"
-                    else:
-                        budget_now = budget
-                    if i >= s.max_pages:
-                        stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
-                                   "(limit --max-pages)")
-                        break
-                    if time.monotonic() - t0 > budget_now:
-                        stopped = f"{limit_text} ran out after {i} of {n_total} pages"
-                        break
-                    try:
-                        if isinstance(page, Exception):
-                            raise page
-                        pd = _read_page(page, i + 1, s)
-                    except _Timeout:
-                        raise
-                    except Exception as e:  # one damaged page does not sink the document
-                        if _INFLATION.tripped:
-                            return _failed(_INFLATION.tripped, n_pages=n_total)
-                        pd = _unreadable(i + 1, e)
-                    finally:
-                        if not isinstance(page, Exception):
-                            page.close()
-                    n_ocr += pd.ocr
-                    pages.append(pd)
+                with ocr_pool.Pages() as ocr_work:
+                    for i, page in enumerate(all_pages):
+                        if n_ocr:  # each OCR'd page raised the time limit: most of the raise goes to pages
+                            lim = current_limits()
+                            budget_now = budget + 0.9 * (lim.time_for(n_total, n_ocr) - lim.time_for(n_total))
+                            if math.isfinite(left):
+                                limit_text = f"time limit of {lim.describe_time(n_total, n_ocr)}"
+                        else:
+                            budget_now = budget
+                        if i >= s.max_pages:
+                            stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
+                                       "(limit --max-pages)")
+                            break
+                        if time.monotonic() - t0 > budget_now:
+                            stopped = f"{limit_text} ran out after {i} of {n_total} pages"
+                            break
+                        try:
+                            if isinstance(page, Exception):
+                                raise page
+                            pd = _read_page(page, i + 1, s, ocr_work.run)
+                        except _Timeout:
+                            raise
+                        except Exception as e:  # one damaged page does not sink the document
+                            if _INFLATION.tripped:
+                                return _failed(_INFLATION.tripped, n_pages=n_total)
+                            pd = _unreadable(i + 1, e)
+                        finally:
+                            if not isinstance(page, Exception):
+                                page.close()
+                        n_ocr += pd.ocr
+                        pages.append(pd)
+                    ocr_work.finish()  # pages still waiting are done here; leaving otherwise drops them
                 pages = _settled(pages)  # OCR work still on helper threads is waited for (under the alarm)
             finally:
                 _close(pdf)
@@ -2122,12 +2124,12 @@ def _unreadable(number: int, e: Exception) -> _PageData:
 
 
 def _settled(pages: list[_PageData], wait: bool = True) -> list[_PageData]:
-    """The pages once their OCR work on helper threads is done: waited for, or (``wait`` False: the time
-    is up) left out while unfinished; a page whose work failed becomes an unreadable page."""
+    """The pages once their OCR work is done: waited for, or (``wait`` False: the time is up) left out
+    while unfinished or dropped; a page whose work failed becomes an unreadable page."""
     out = []
     for p in pages:
         if p.work is not None:
-            if not wait and not p.work.done():
+            if not wait and (not p.work.done() or p.work.cancelled()):
                 continue
             try:
                 p.work.result()
