@@ -130,6 +130,15 @@ def test_a_document_waiting_to_start_comes_before_more_ocr_pages():
         tokens.give()
 
 
+def test_a_document_reads_without_a_token_rather_than_wait_for_a_stuck_helper():
+    tokens = ocr_pool.CoreTokens(1)
+    assert tokens.take_extra()  # a helper page that never ends
+    with tokens.document(wait_s=0.05):
+        pass
+    tokens.give()
+    assert _free(tokens) == 1
+
+
 def _other_worker(tokens, holding, done):
     """A worker process reading a document: holds a core token until told to stop."""
     with tokens.document():

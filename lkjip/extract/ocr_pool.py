@@ -31,6 +31,9 @@ __all__ = ["CoreTokens", "share_cores", "sharing_cores", "document_core", "Pages
 # 170-185 MB measured on 300 dpi and upsampled 100 dpi 1-bit scans; the reader itself peaks at 0.7 GB
 HELPER_MB = 192
 READER_MB = 1024
+# most a document waits for a core token: twice a page's OCR allowance (--timeout-per-ocr-page 30 s); a
+# helper page stuck longer in native code must not stop the worker, which then reads without a token
+DOCUMENT_WAIT_S = 60.0
 
 
 class CoreTokens:
@@ -43,19 +46,21 @@ class CoreTokens:
         self.waiting = ctx.Value("i", 0)
 
     @contextmanager
-    def document(self) -> Iterator[None]:
-        """Hold one token while a document is read (waiting, if need be, for a helper's page to end)."""
+    def document(self, wait_s: float = DOCUMENT_WAIT_S) -> Iterator[None]:
+        """Hold one token while a document is read (waiting, if need be, for a helper's page to end; at
+        most ``wait_s``, then without one)."""
         with self.waiting.get_lock():
             self.waiting.value += 1
         try:
-            self.sem.acquire()
+            held = self.sem.acquire(timeout=wait_s)
         finally:
             with self.waiting.get_lock():
                 self.waiting.value -= 1
         try:
             yield
         finally:
-            self.sem.release()
+            if held:
+                self.sem.release()
 
     def take_extra(self) -> bool:
         """A free token for an OCR helper thread, unless a document waits for one; never waits."""
