@@ -5,6 +5,11 @@ which also bounds pages, decompressed sizes and text), so a pathological file be
 document instead of a hung or killed batch. A worker that dies
 (a crash, the memory cap) takes only its document down: the documents it had in flight are run
 again one at a time, and the one that kills its worker again is recorded as failed.
+
+The batch keeps at most ``cores`` cores busy (``--cores``, default the worker count): one token per core,
+shared by the workers (:mod:`lkjip.extract.ocr_pool`). A worker holds one while it reads a document; the
+OCR of a long scan takes the tokens of idle workers for its next pages, so once the other documents are
+done it goes on on every core, and with as many documents as workers each uses one.
 """
 from __future__ import annotations
 
@@ -16,18 +21,22 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
+from lkjip.extract import ocr_pool
 from lkjip.limits import DocumentTimeout, Limits, document, start_watchdog
 
-__all__ = ["Limits", "DocumentTimeout", "Task", "run_one", "run_local", "run_dask", "failed_result", "Progress"]
+__all__ = ["Limits", "DocumentTimeout", "Task", "run_one", "run_here", "run_local", "run_dask", "failed_result",
+           "Progress"]
 
 Task = tuple[str, str, str]  # (path, source_file as given, sha256)
 
 
-def init_worker(memory_mb: int) -> None:
-    """Cap a worker's memory so one document cannot take the machine's, and watch for documents
-    stuck in native code past their time limit (the worker then ends; the pool replaces it)."""
+def init_worker(memory_mb: int, tokens=None, cores: int = 1) -> None:
+    """Cap a worker's memory so one document cannot take the machine's, watch for documents
+    stuck in native code past their time limit (the worker then ends; the pool replaces it), and
+    share the batch's core ``tokens`` (OCR helper threads)."""
+    ocr_pool.share_cores(tokens, cores, memory_mb)
     limit = memory_mb * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -40,9 +49,9 @@ def run_one(task: Task, limits: Limits, process: Callable) -> dict:
     """Process one document under ``limits``: they are current for the readers, and its time limit
     (base + per page, capped) is armed with SIGALRM where available. Signals reach only the main
     thread: Dask runs tasks in threads, where the readers' own time checks and the cluster's worker
-    limits apply instead."""
+    limits apply instead. A core token is held meanwhile (waiting for it is not reading time)."""
     try:
-        with document(limits):
+        with ocr_pool.document_core(), document(limits):
             return process(Path(task[0]), task[1], task[2])
     except DocumentTimeout as exc:
         return failed_result(task, str(exc))
@@ -67,8 +76,19 @@ def _context():
     return ctx
 
 
-def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callable) -> Iterator[dict]:
-    """Results of ``worker_fn(task, limits)`` over a process pool, in completion order."""
+def run_here(tasks: list[Task], cores: int, limits: Limits, worker_fn: Callable) -> Iterator[dict]:
+    """Results of ``worker_fn(task, limits)`` in this process, one document after another, each one's
+    OCR on up to ``cores`` threads."""
+    with ocr_pool.sharing_cores(cores):
+        for task in tasks:
+            yield worker_fn(task, limits)
+
+
+def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callable,
+              cores: Optional[int] = None) -> Iterator[dict]:
+    """Results of ``worker_fn(task, limits)`` over a process pool, in completion order; the workers
+    share ``cores`` core tokens (default: one each)."""
+    cores = max(cores or workers, workers)
     queue = deque(tasks)
     isolate: deque = deque()  # tasks in flight when a worker died: re-run alone
     while queue or isolate:
@@ -76,8 +96,11 @@ def run_local(tasks: list[Task], workers: int, limits: Limits, worker_fn: Callab
         source = isolate if solo else queue
         n = 1 if solo else workers
         window = 1 if solo else 2 * n  # alone, a dying worker names its document
-        with ProcessPoolExecutor(max_workers=n, initializer=init_worker, initargs=(limits.worker_memory_mb,),
-                                 max_tasks_per_child=limits.tasks_per_worker, mp_context=_context()) as pool:
+        ctx = _context()
+        tokens = ocr_pool.CoreTokens(cores, ctx)  # afresh for each pool: a worker that died took its tokens
+        with ProcessPoolExecutor(max_workers=n, initializer=init_worker,
+                                 initargs=(limits.worker_memory_mb, tokens, cores),
+                                 max_tasks_per_child=limits.tasks_per_worker, mp_context=ctx) as pool:
             inflight = {}
             broken = False
             while (source or inflight) and not broken:

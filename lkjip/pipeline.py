@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from lkjip import __version__
-from lkjip.batch import Progress, Task, run_dask, run_local, run_one
+from lkjip.batch import Progress, Task, run_dask, run_here, run_local, run_one
 from lkjip.limits import OCR_MODES, Limits, current as current_limits, flags as limit_flags
 from lkjip.extract import SUFFIX_FORMAT, read_document
 from lkjip.model import RawDocument
@@ -171,8 +171,9 @@ def plan(files: list[Path], ds: Dataset, force: bool) -> tuple[list[Task], int]:
 
 def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, log=print,
            executor: str = "local", scheduler: Optional[str] = None, limits: Limits = Limits(),
-           progress_stream=None, aliases: Optional[Path] = None) -> dict:
-    """Ingest reports into the dataset at ``out``; returns counts for the summary."""
+           progress_stream=None, aliases: Optional[Path] = None, cores: Optional[int] = None) -> dict:
+    """Ingest reports into the dataset at ``out``; returns counts for the summary. ``cores``: how many
+    cores the batch may keep busy (worker processes plus OCR helper threads; default ``workers``)."""
     files = collect_paths(paths)
     ds = Dataset(out)
     ds.ensure()
@@ -183,9 +184,9 @@ def ingest(paths: list[str], out: Path, workers: int = 1, force: bool = False, l
     if executor == "dask":
         results = run_dask(todo, scheduler, limits, fn)
     elif workers > 1 and len(todo) > 1:
-        results = run_local(todo, min(workers, len(todo)), limits, fn)
+        results = run_local(todo, min(workers, len(todo)), limits, fn, cores or workers)
     else:
-        results = (fn(t, limits) for t in todo)  # in-process: no pool to start for one worker
+        results = run_here(todo, cores or workers, limits, fn)  # in-process: no pool to start for one worker
     bar = Progress(len(todo), stream=progress_stream)
     try:
         for res in results:
@@ -232,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--out", default="data/parquet", type=Path, metavar="DIR", help="dataset folder (default data/parquet)")
     ing.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="parallel worker processes (default: the machine's cores)")
+    ing.add_argument("--cores", type=int, metavar="N",
+                     help="cores the batch may keep busy: the workers, and threads that OCR the pages of a scan "
+                          "side by side when workers are idle (default: --workers; with 1, pages are read one "
+                          "after another)")
     ing.add_argument("--force", action="store_true", help="re-extract documents already in the dataset")
     ing.add_argument("--aliases", type=Path, metavar="FILE",
                      help="your indicator alias YAML (extends/overrides the catalogue; see `lkjip indicators`)")
@@ -285,6 +290,8 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     """lkjip ingest."""
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.cores is not None and args.cores < args.workers:
+        parser.error(f"--cores must be at least --workers ({args.workers})")
     if args.executor == "dask" and not args.scheduler:
         parser.error("--executor dask needs --scheduler tcp://HOST:PORT")
     try:
@@ -293,7 +300,8 @@ def _cmd_ingest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         parser.error(str(exc))
     try:
         stats = ingest(args.paths, args.out, args.workers, args.force, log=lambda m: print(m, file=sys.stderr),
-                       executor=args.executor, scheduler=args.scheduler, limits=limits, aliases=args.aliases)
+                       executor=args.executor, scheduler=args.scheduler, limits=limits, aliases=args.aliases,
+                       cores=args.cores)
     except FileNotFoundError as exc:
         print(f"lkjip: {exc}. Give report files or folders, e.g. `lkjip ingest data/raw`.", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,10 @@ def test_help_and_usage_errors(capsys):
     assert e.value.code == 0
     assert "--workers" in capsys.readouterr().out
     assert run("ingest", "no/such/folder") == 2
+    with pytest.raises(SystemExit) as e:
+        run("ingest", "x", "--workers", "2", "--cores", "1")  # the workers alone need 2 cores
+    assert e.value.code == 2
+    assert "--cores must be at least --workers (2)" in capsys.readouterr().err
 
 
 def test_ingest_is_idempotent_and_force_reextracts(tmp_path):

@@ -211,7 +211,7 @@ def test_scanned_pages_without_the_engine_say_how_to_install(monkeypatch):
 
     def missing(page, settings=None):
         raise pdf_mod.OcrEngineMissing("OCR engine not installed: run scripts/system_deps.sh ocr")
-    monkeypatch.setattr(pdf_mod, "ocr_page", missing)
+    monkeypatch.setattr(pdf_mod, "render_for_ocr", missing)
     doc = read_pdf(PDF / "mixed_text_scan.pdf")
     assert doc.status == "partial" and doc.tables
     assert doc.error == ("1 of 2 pages have no text layer (scanned); OCR engine not installed: "

@@ -8,7 +8,8 @@ Flow for one page: :func:`render_page` (pypdfium2, at the resolution of the page
 :func:`prepare` (grayscale, upsample low-resolution scans, orientation, deskew; optionally
 denoise and erase ruled lines) → :func:`ocr_words`, whose :class:`OcrWord` boxes are in PDF points of the upright,
 deskewed page (``top`` measured from the top edge), exactly like pdfplumber words.
-:func:`ocr_page` runs all of it; :func:`page_needs_ocr` says which pages want it.
+:func:`ocr_page` runs all of it (:func:`render_for_ocr` on the reading thread, then :func:`ocr_image` on any
+thread: :mod:`lkjip.extract.ocr_pool`); :func:`page_needs_ocr` says which pages want it.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from typing import Iterable, NamedTuple, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
            "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
-           "ocr_page", "engine_available", "release_documents", "ocr_region", "ink_share"]
+           "render_for_ocr", "ocr_page", "ocr_image", "engine_available", "release_documents", "ocr_region",
+           "ink_share"]
 
 MISSING = "OCR engine not installed: run scripts/system_deps.sh ocr"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -862,7 +864,7 @@ def prepare(image, settings: OcrSettings | None = None):
 
 
 # --------------------------------------------------------------------------------------------
-# engines (one per thread: a worker runs one engine thread)
+# engines (one per thread: a reader and its helper threads each have their own, one engine thread each)
 
 _LOCAL = threading.local()
 
@@ -882,7 +884,7 @@ def _tessdata(s: OcrSettings, langs: list[str]) -> str:
 
 def _tess_api(s: OcrSettings, osd: bool = False):
     """This thread's Tesseract instance for the settings (created once, reused)."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one engine thread per worker
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one engine thread per reading thread: cores come from tokens
     try:
         import tesserocr
     except ImportError as e:
@@ -1175,12 +1177,25 @@ def render_page(pdf_page, settings: OcrSettings | None = None):
     return img
 
 
-def ocr_page(pdf_page, settings: OcrSettings | None = None) -> OcrPage:
-    """Render, prepare and read one pdfplumber page; words in points of the upright page."""
+def render_for_ocr(pdf_page, settings: OcrSettings | None = None):
+    """The page image :func:`ocr_image` reads, rendered on the calling thread (pdfium and pdfplumber objects
+    are not thread-safe); raises :class:`OcrEngineMissing` first when the engine cannot be loaded."""
     s = settings or OcrSettings()
     if s.engine == "tesseract":
         _tess_api(s)  # fail fast with the install hint
-    img = prepare(render_page(pdf_page, s), s)
+    return render_page(pdf_page, s)
+
+
+def ocr_page(pdf_page, settings: OcrSettings | None = None) -> OcrPage:
+    """Render, prepare and read one pdfplumber page; words in points of the upright page."""
+    return ocr_image(render_for_ocr(pdf_page, settings), settings)
+
+
+def ocr_image(image, settings: OcrSettings | None = None) -> OcrPage:
+    """Prepare and read a rendered page image (:func:`render_for_ocr`); any thread may do it, each with its
+    own engine."""
+    s = settings or OcrSettings()
+    img = prepare(image, s)
     words = ocr_words(img, s)
     dpi = _dpi(img, s.default_dpi)
     return OcrPage(words, width=round(img.width * 72.0 / dpi, 2), height=round(img.height * 72.0 / dpi, 2),

@@ -29,14 +29,16 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
 from lkjip.extract.guard import pdf_header_offset, pdf_looks_truncated, pdf_stream_bomb, sniff
-from lkjip.extract.ocr import (OcrEngineMissing, OcrSettings, ink_share, ocr_page, ocr_region, page_needs_ocr,
-                               release_documents, rule_segments)
+from lkjip.extract import ocr_pool
+from lkjip.extract.ocr import (OcrEngineMissing, OcrSettings, ink_share, ocr_image, ocr_region, page_needs_ocr,
+                               release_documents, render_for_ocr, rule_segments)
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
 
 __all__ = ["PdfSettings", "read_pdf"]
@@ -365,6 +367,7 @@ class _PageData:
     lines: list[_Line] = field(default_factory=list)
     tables: list[tuple[float, RawTable]] = field(default_factory=list)  # (top, table)
     note: Optional[str] = None
+    work: Optional[Future] = None  # OCR work, maybe on a helper thread, that fills in this page (see _settled)
 
 
 def _bold_font(name: str) -> bool:
@@ -740,8 +743,9 @@ def _cell_text(words: list[_Word]) -> tuple[str, str, bool]:
     return _join_lines(texts, cell=True), "\n".join(texts), all(w.bold for w in words)
 
 
-def _read_page(page, number: int, s: PdfSettings) -> _PageData:
-    """One page: words and ruled tables from its text layer, or from OCR of its image when it has none."""
+def _read_page(page, number: int, s: PdfSettings, run=ocr_pool.here) -> _PageData:
+    """One page: words and ruled tables from its text layer, or from OCR of its image when it has none
+    (its image work done by ``run``, maybe on a helper thread: see :func:`_ocr_read`)."""
     pd = _PageData(number=number, width=float(page.width), height=float(page.height))
     chars, layout = _parse_page(page)  # the page is parsed here, once
     _, drawn, images = _collect(layout)
@@ -749,7 +753,7 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
         pd.kind, pd.note = "skipped", f"page {number} has {len(chars)} characters (limit {s.max_chars_per_page})"
         return pd
     if s.ocr == "always":
-        return _ocr_read(page, pd, s)
+        return _ocr_read(page, pd, s, run)
     n_ink = 0
     good = 0
     n_upright = 0
@@ -767,7 +771,7 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
                          for (x0, y0, x1, y1) in images) / area)
     if good < s.min_text_chars or good < 0.5 * n_ink:
         pd.kind = "scan" if (n_ink or cover >= s.scan_image_coverage) else "blank"
-        return _ocr_read(page, pd, s) if pd.kind == "scan" and s.ocr == "auto" else pd
+        return _ocr_read(page, pd, s, run) if pd.kind == "scan" and s.ocr == "auto" else pd
 
     mb_x0, mb_top = float(page.mediabox[0]), float(page.mediabox[1])
     height = pd.height
@@ -782,7 +786,7 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
     w, h = pd.width, pd.height
     words = _build_words(chars, mb_x0, mb_top, height, rot, w, h)
     if s.ocr == "auto" and page_needs_ocr(page, s.ocr_settings, [wd.text for wd in words], cover):
-        return _ocr_read(page, pd, s)
+        return _ocr_read(page, pd, s, run)
     if rot:
         edges = _rotate_edges(edges, rot, w, h)
         if rot in (90, 270):
@@ -791,29 +795,38 @@ def _read_page(page, number: int, s: PdfSettings) -> _PageData:
     return pd
 
 
-def _ocr_read(page, pd: _PageData, s: PdfSettings) -> _PageData:
+def _ocr_read(page, pd: _PageData, s: PdfSettings, run=ocr_pool.here) -> _PageData:
     """OCR the page image: its words (with boxes and confidences) and the rules seen in the image
-    go through the same table detection as a text layer's. Without the engine the page stays a scan."""
+    go through the same table detection as a text layer's. Without the engine the page stays a scan.
+    The image is rendered here, on the reading thread; ``run`` (:meth:`ocr_pool.Pages.run`) does the rest
+    (:func:`_ocr_layout`), here or later or on a helper thread: ``pd.work`` is then its Future."""
     from lkjip.limits import ocr_page_started
 
     ocr_page_started()  # the document's time limit grows by the OCR allowance
     try:
-        ow = ocr_page(page, s.ocr_settings)
+        image = render_for_ocr(page, s.ocr_settings)
     except OcrEngineMissing as e:
         pd.kind, pd.note = "scan", str(e)
         return pd
-    pd.kind, pd.ocr = "text", True
+    pd.ocr = True
+    pd.work = run(lambda: _ocr_layout(image, pd, s))
+    return pd
+
+
+def _ocr_layout(image, pd: _PageData, s: PdfSettings) -> None:
+    """Read a rendered page image into ``pd``: words, rules, ruled grids (unsure cells read again), lines."""
+    ow = ocr_image(image, s.ocr_settings)
+    pd.kind = "text"
     pd.width, pd.height = ow.width, ow.height
     words = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
              for w in ow]
     edges = _rule_edges(rule_segments(ow.image, s.ocr_settings)) if s.ruled_tables and ow.image is not None else []
     if not words:
         pd.kind = "blank"  # OCR found nothing: a blank or unreadable scan
-        return pd
+        return
     _layout(pd, words, edges, s, reread=lambda g: _reread_cells(g, ow.image, s.ocr_settings))
     for _, t in pd.tables:
         t.source = "ocr"
-    return pd
 
 
 def _rule_edges(segments: list[dict]) -> list[dict]:
@@ -2139,44 +2152,48 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
                 limit_text = (f"time limit of {current_limits().describe_time(n_total)}" if math.isfinite(left)
                               else f"time budget of {s.time_budget_s:g} s")
                 n_ocr = 0
-                for i, page in enumerate(all_pages):
-                    if n_ocr:  # each OCR'd page raised the time limit: most of the raise goes to pages
-                        lim = current_limits()
-                        budget_now = budget + 0.9 * (lim.time_for(n_total, n_ocr) - lim.time_for(n_total))
-                        if math.isfinite(left):
-                            limit_text = f"time limit of {lim.describe_time(n_total, n_ocr)}"
-                    else:
-                        budget_now = budget
-                    if i >= s.max_pages:
-                        stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
-                                   "(limit --max-pages)")
-                        break
-                    if time.monotonic() - t0 > budget_now:
-                        stopped = f"{limit_text} ran out after {i} of {n_total} pages"
-                        break
-                    try:
-                        if isinstance(page, Exception):
-                            raise page
-                        pd = _read_page(page, i + 1, s)
-                    except _Timeout:
-                        raise
-                    except Exception as e:  # one damaged page does not sink the document
-                        if _INFLATION.tripped:
-                            return _failed(_INFLATION.tripped, n_pages=n_total)
-                        pd = _PageData(number=i + 1, width=0, height=0, kind="skipped",
-                                       note=f"page {i + 1} could not be parsed: {type(e).__name__}: {str(e)[:120]}")
-                    finally:
-                        if not isinstance(page, Exception):
-                            page.close()
-                    n_ocr += pd.ocr
-                    pages.append(pd)
+                with ocr_pool.Pages() as ocr_work:
+                    for i, page in enumerate(all_pages):
+                        if n_ocr:  # each OCR'd page raised the time limit: most of the raise goes to pages
+                            lim = current_limits()
+                            budget_now = budget + 0.9 * (lim.time_for(n_total, n_ocr) - lim.time_for(n_total))
+                            if math.isfinite(left):
+                                limit_text = f"time limit of {lim.describe_time(n_total, n_ocr)}"
+                        else:
+                            budget_now = budget
+                        if i >= s.max_pages:
+                            stopped = (f"the document has {n_total} pages; only the first {s.max_pages} were read "
+                                       "(limit --max-pages)")
+                            break
+                        if time.monotonic() - t0 > budget_now:
+                            stopped = f"{limit_text} ran out after {i} of {n_total} pages"
+                            break
+                        try:
+                            if isinstance(page, Exception):
+                                raise page
+                            pd = _read_page(page, i + 1, s, ocr_work.run)
+                        except _Timeout:
+                            raise
+                        except Exception as e:  # one damaged page does not sink the document
+                            if _INFLATION.tripped:
+                                return _failed(_INFLATION.tripped, n_pages=n_total)
+                            pd = _unreadable(i + 1, e)
+                        finally:
+                            if not isinstance(page, Exception):
+                                page.close()
+                        n_ocr += pd.ocr
+                        pages.append(pd)
+                    ocr_work.finish()  # pages still waiting are done here; leaving otherwise drops them
+                pages = _settled(pages)  # OCR work still on helper threads is waited for (under the alarm)
             finally:
                 _close(pdf)
     except _Timeout:
+        pages = _settled(pages, wait=False)
         stopped = f"time budget of {s.time_budget_s:g} s ran out after {len(pages)} of {n_total or '?'} pages"
     except _Damaged:
         raise
     except Exception as e:  # pragma: no cover - last resort
+        pages = _settled(pages, wait=False)
         if _INFLATION.tripped:
             return _failed(_INFLATION.tripped, n_pages=n_total)
         if not pages:
@@ -2188,6 +2205,29 @@ def _read(path: Path, s: PdfSettings, strict: bool) -> RawDocument:
         return _assemble(pages, n_total, s, stopped, warnings)
     except _Timeout as e:
         return _failed(f"{e} (while building the tables of {len(pages)} pages)", n_pages=n_total)
+
+
+def _unreadable(number: int, e: Exception) -> _PageData:
+    """A page that could not be read, with the reason."""
+    return _PageData(number=number, width=0, height=0, kind="skipped",
+                     note=f"page {number} could not be parsed: {type(e).__name__}: {str(e)[:120]}")
+
+
+def _settled(pages: list[_PageData], wait: bool = True) -> list[_PageData]:
+    """The pages once their OCR work is done: waited for, or (``wait`` False: the time is up) left out
+    while unfinished or dropped; a page whose work failed becomes an unreadable page."""
+    out = []
+    for p in pages:
+        if p.work is not None:
+            if not wait and (not p.work.done() or p.work.cancelled()):
+                continue
+            try:
+                p.work.result()
+                p.work = None
+            except Exception as e:
+                p = _unreadable(p.number, e)
+        out.append(p)
+    return out
 
 
 def _assemble(pages: list[_PageData], n_total: Optional[int], s: PdfSettings, stopped: Optional[str],
