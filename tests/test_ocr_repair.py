@@ -3,6 +3,7 @@ tables whose header a scan lost get their measures from arithmetic; misread head
 from __future__ import annotations
 
 from lkjip.model import Cell
+from lkjip.tables.facts import column_marks
 from lkjip.tables.header import Column, Header, analyse_header, infer_unlabelled
 from lkjip.tables.ocr_repair import repair_ocr_cells
 from lkjip.tables.rows import Row
@@ -142,3 +143,14 @@ def test_header_words_glued_by_ocr_are_parted():
                                                                          "TAHUNTERHADAP")])]
     repair_header_words(rows)
     assert rows[0].texts == ["©INDIKATOR KINERJA", "REALISASI CAPAIAN", "TAHUNTERHADAP"]
+
+
+def test_a_scanned_table_has_one_decimal_mark():
+    # one '72,05%' read as '72.05%' must not make '150.000 m3' a hundred and fifty in a scan
+    rows = [_row("S", "Kapasitas", "150.000 m3", "520.000 m3", "354,93"), _row("S", "Jaringan", "72.05%", "72,06%", "100,01")]
+    h = _header("target", "realisasi", "capaian")
+    assert column_marks(h, rows) == {2: ",", 3: ",", 4: ","}
+    for r in rows:  # a text layer's columns keep their own
+        for c in r.cells:
+            c.confidence = None
+    assert column_marks(h, rows) == {2: ".", 3: ",", 4: ","}
