@@ -344,7 +344,8 @@ _RULE_FILL = 0.5  # least share of a rule's span its pieces cover
 _RULE_NEAR = 0.12  # a rule end this close to a perpendicular rule is drawn on to it ...
 _RULE_REACH = 0.5  # ... and from this far when dashes lead there:
 _RULE_BLANK = 0.2  # no blank longer than this, and at least 30% covered, or dotted:
-_RULE_DOTS = 0.05  # a dotted stretch: thin ink on the line over at least this share of it ...
+_RULE_DOTS = 0.05  # a dotted stretch: thin ink on the line over at least this share of it, no hole longer
+#                   than _RULE_REACH ...
 _RULE_STRAY = 0.05  # ... and other ink (strokes of text crossing the line) over at most this share
 _RULE_DOTTED_REACH = 1.0  # a rule end is drawn on from this far when dots lead there
 
@@ -499,15 +500,16 @@ def _blank(clear, x0: int, x1: int, y0: int, y1: int) -> tuple[int, float]:
     return max((e - s for s, e in _runs_1d(~col)), default=0), float(col.mean())
 
 
-def _dotted(clear, ink, x0: int, x1: int, y0: int, y1: int) -> bool:
-    """Do columns [x0, x1) of rows [y0, y1) hold a dotted stretch of rule: thin ink along it and nothing else
-    (text crossing the line leaves its strokes there; a cell left open, nothing)?"""
+def _dotted(clear, ink, x0: int, x1: int, y0: int, y1: int, hole: int) -> bool:
+    """Do columns [x0, x1) of rows [y0, y1) hold a dotted stretch of rule: thin ink along it, no hole longer
+    than ``hole``, and nothing else (text crossing the line leaves its strokes there; a cell left open, nothing)?"""
     if x1 <= x0:
         return False
     y0 = max(0, y0)
-    thin = clear[y0:y1, x0:x1]
-    other = (ink[y0:y1, x0:x1] & ~thin).any(axis=0).mean()
-    return bool(thin.any(axis=0).mean() >= _RULE_DOTS and other <= _RULE_STRAY)
+    thin = clear[y0:y1, x0:x1].any(axis=0)
+    other = (ink[y0:y1, x0:x1] & ~clear[y0:y1, x0:x1]).any(axis=0).mean()
+    longest = max((e - s for s, e in _runs_1d(~thin)), default=0)
+    return bool(thin.mean() >= _RULE_DOTS and other <= _RULE_STRAY and longest <= hole)
 
 
 def _walled(x0: int, x1: int, y: float, walls, tol: int) -> bool:
@@ -520,7 +522,7 @@ def _walled(x0: int, x1: int, y: float, walls, tol: int) -> bool:
 def _chains(pieces, clear, ink, dpi: float, walls) -> list[list]:
     """Collinear pieces joined across gaps shorter than their dashes or dotted: [box, covered, pieces, last,
     longest gap]."""
-    tol, bridge = _px(dpi, _RULE_TOL), _px(dpi, _RULE_BRIDGE)
+    tol, bridge, hole = _px(dpi, _RULE_TOL), _px(dpi, _RULE_BRIDGE), _px(dpi, _RULE_REACH)
     chains: list[list] = []
     for box, kind in sorted(pieces, key=lambda p: p[0][0]):
         a0, a1, c0, c1 = box
@@ -534,7 +536,7 @@ def _chains(pieces, clear, ink, dpi: float, walls) -> list[list]:
                 y0, y1 = min(c0, tail[2]) - tol, max(c1, tail[3]) + tol
                 if (_walled(ch[0][1], a0, (c0 + c1) / 2, walls, tol)
                         or _blank(clear, ch[0][1], a0, y0, y1)[0] > reach
-                        and not _dotted(clear, ink, ch[0][1], a0, y0, y1)):
+                        and not _dotted(clear, ink, ch[0][1], a0, y0, y1, hole)):
                     continue
             if best is None or gap < best_gap:
                 best, best_gap = ch, gap
@@ -605,7 +607,7 @@ def _extend(rules, others, clear, ink, dpi: float) -> list[tuple]:
         def leads(x0, x1, half):
             if x1 - x0 - half <= max(near, gaps + tol):
                 return True
-            if _dotted(clear, ink, x0, x1, c0 - tol, c1 + tol):
+            if _dotted(clear, ink, x0, x1, c0 - tol, c1 + tol, reach):
                 return True
             gap, share = _blank(clear, x0, x1, c0 - tol, c1 + tol)
             return x1 - x0 <= reach and (share >= 0.3 and gap <= blank or share >= 0.1 and gap <= blank // 2)
