@@ -604,18 +604,30 @@ def _extend(rules, others, clear, ink, dpi: float) -> list[tuple]:
         # perpendicular rules at or near this line (their ends too: corners): (centre, half their width)
         cross = [((o[2] + o[3]) // 2, (o[3] - o[2]) // 2) for o in others if o[0] - near <= y <= o[1] + near]
 
+        def dotted(x0, x1, hole=reach):
+            return _dotted(clear, ink, x0, x1, c0 - tol, c1 + tol, hole)
+
         def leads(x0, x1, half):
-            if x1 - x0 - half <= max(near, gaps + tol):
-                return True
-            if _dotted(clear, ink, x0, x1, c0 - tol, c1 + tol, reach):
+            if x1 - x0 - half <= max(near, gaps + tol) or dotted(x0, x1):
                 return True
             gap, share = _blank(clear, x0, x1, c0 - tol, c1 + tol)
             return x1 - x0 <= reach and (share >= 0.3 and gap <= blank or share >= 0.1 and gap <= blank // 2)
 
+        first0, first1 = a0, a1
         if not any(abs(x - a0) <= tol + h for x, h in cross):
             a0 = max([x for x, h in cross if a0 - far <= x < a0 and leads(x, a0, h)], default=a0)
         if not any(abs(x - a1) <= tol + h for x, h in cross):
             a1 = min([x + 1 for x, h in cross if a1 < x <= a1 + far and leads(a1, x, h)], default=a1)
+        # on across further crossings while the scan left the rule as dots, densely: a rule may end at a
+        # crossing, so there a speck or two in a cell left open is no evidence (a stretch lost over several cells)
+        for x, h in sorted((c for c in cross if first0 - far <= c[0] < a0 - tol - c[1]), reverse=True):
+            if not dotted(x + h + 1, a0 - tol, blank):
+                break
+            a0 = x
+        for x, h in sorted(c for c in cross if a1 + tol + c[1] < c[0] <= first1 + far):
+            if not dotted(a1 + tol, x - h, blank):
+                break
+            a1 = x + 1
         out.append((a0, a1, c0, c1, gaps))
     return out
 
