@@ -261,6 +261,7 @@ def test_a_cell_read_again_is_kept_only_when_it_loses_nothing():
     new = [_w("Yo", 0, 0, 86), _w("Penyerapan", 25, 0, 96), _w("Anggaran", 25, 10, 96)]
     assert _better_reading(old, new, 80)  # the same words, surer; marks without letters may go
     assert _better_reading([_w("Amuswomu", 0, 0, 30)], [_w("Realisasi", 0, 0, 90)], 80)
+    assert _better_reading([_w("%", 0, 0, 90), _w("Aparatur", 25, 0, 90)], [_w("Yo", 0, 0, 87), _w("Aparatur", 25, 0, 97)], 80)
     assert _better_reading([], [_w("1.", 0, 0, 90)], 80) and not _better_reading(old, [], 80)
 
 

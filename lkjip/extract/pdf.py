@@ -893,8 +893,8 @@ def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: 
 
 def _better_reading(old: list[_Word], new: list[_Word], sure: float) -> bool:
     """Is a cell's second reading the better one: surer on average, and losing none of the words the first
-    read surely nor reading one of them otherwise and less surely (a cell read alone can drop a line, or take
-    a sure '100' for '400'; '95 Yo' may become '95%', a rule read as '1' may go)?"""
+    read surely nor reading one of them otherwise unsurely (a cell read alone can drop a line, or take a sure
+    '100' for '400'; '95 Yo' may become '95%', a rule read as '1' may go)?"""
     if not new or not old:
         return bool(new)
     if statistics.fmean(w.conf for w in new) <= statistics.fmean(w.conf for w in old):
@@ -903,7 +903,7 @@ def _better_reading(old: list[_Word], new: list[_Word], sure: float) -> bool:
         if w.conf < sure:
             continue
         over = [n for n in new if n.x0 < w.x1 and w.x0 < n.x1 and n.top < w.bottom and w.top < n.bottom]
-        if not over or not any(w.text in n.text for n in over) and max(n.conf for n in over) < w.conf:
+        if not over or not any(w.text in n.text for n in over) and max(n.conf for n in over) < sure:
             return False
     return True
 
