@@ -244,3 +244,31 @@ def test_ocr_page_of_a_scanned_pdf():
     assert all(0 <= w.x0 < w.x1 <= w_pt + 1 and 0 <= w.top < w.bottom <= h_pt + 1 for w in words)
     text = " ".join(w.text for w in words)
     assert len(re.findall(r"[A-Za-z]{4,}", text)) > 30
+
+
+def _w(text: str, x0: float, top: float, conf: float, width: float = 20.0, height: float = 10.0):
+    from lkjip.extract.pdf import _Word
+    return _Word(text, x0, x0 + width, top, top + height, height, False, conf)
+
+
+def test_a_cell_read_again_is_kept_only_when_it_loses_nothing():
+    from lkjip.extract.pdf import _better_reading
+    old = [_w("97,95", 10, 0, 89), _w(":", 5, 14, 0, 2, 14), _w("100", 10, 28, 97)]
+    assert not _better_reading(old, [_w("97,95", 10, 0, 91), _w("400", 10, 28, 47)], 80)  # a sure '100' misread
+    old = [_w("62%", 10, 0, 96), _w(".", 12, 14, 73, 2, 14), _w("100%", 10, 28, 90)]
+    assert not _better_reading(old, [_w("62%", 10, 0, 97)], 80)  # a line lost
+    old = [_w("Yo", 0, 0, 51), _w("Penyerapan", 25, 0, 96), _w("Anggaran", 25, 4, 97, height=16)]
+    new = [_w("Yo", 0, 0, 86), _w("Penyerapan", 25, 0, 96), _w("Anggaran", 25, 10, 96)]
+    assert _better_reading(old, new, 80)  # the same words, surer; marks without letters may go
+    assert _better_reading([_w("Amuswomu", 0, 0, 30)], [_w("Realisasi", 0, 0, 90)], 80)
+    assert _better_reading([_w("%", 0, 0, 90), _w("Aparatur", 25, 0, 90)], [_w("Yo", 0, 0, 87), _w("Aparatur", 25, 0, 97)], 80)
+    assert _better_reading([], [_w("1.", 0, 0, 90)], 80) and not _better_reading(old, [], 80)
+
+
+def test_specks_of_dotted_rules_are_dropped_from_ocr_cells():
+    from lkjip.extract.pdf import _drop_specks
+    cell = [_w("97,95", 10, 0, 89), _w(":", 5, 12, 0, 2, 14), _w("7", 40, 12, 44, 6, 14), _w("100", 10, 27, 97),
+            _w("—", 45, 27, 64, 4, 4)]
+    assert [w.text for w in _drop_specks(cell, 50)] == ["97,95", "100", "—"]  # a dash beside a figure stays
+    assert [w.text for w in _drop_specks([_w("-", 10, 0, 90)], 50)] == ["-"]  # a lone '-' is the cell's value
+    assert [w.text for w in _drop_specks([_w("100,00", 10, 0, 90), _w("%", 10, 12, 90)], 50)] == ["100,00", "%"]

@@ -3,6 +3,7 @@ tables whose header a scan lost get their measures from arithmetic; misread head
 from __future__ import annotations
 
 from lkjip.model import Cell
+from lkjip.tables.facts import column_marks
 from lkjip.tables.header import Column, Header, analyse_header, infer_unlabelled
 from lkjip.tables.ocr_repair import repair_ocr_cells
 from lkjip.tables.rows import Row
@@ -142,3 +143,30 @@ def test_header_words_glued_by_ocr_are_parted():
                                                                          "TAHUNTERHADAP")])]
     repair_header_words(rows)
     assert rows[0].texts == ["©INDIKATOR KINERJA", "REALISASI CAPAIAN", "TAHUNTERHADAP"]
+
+
+def test_a_scanned_table_has_one_decimal_mark():
+    # one '72,05%' read as '72.05%' must not make '150.000 m3' a hundred and fifty in a scan
+    rows = [_row("S", "Kapasitas", "150.000 m3", "520.000 m3", "354,93"), _row("S", "Jaringan", "72.05%", "72,06%", "100,01")]
+    h = _header("target", "realisasi", "capaian")
+    assert column_marks(h, rows) == {2: ",", 3: ",", 4: ","}
+    for r in rows:  # a text layer's columns keep their own
+        for c in r.cells:
+            c.confidence = None
+    assert column_marks(h, rows) == {2: ".", 3: ",", 4: ","}
+
+
+def test_equal_figures_beside_100s_prove_no_measures():
+    # realisasi 2015, realisasi 2016, capaian 2015, capaian 2016 under a lost header: rows of 100% 100% 100 fit
+    # target/realisasi/capaian by chance, the others do not
+    data = [["1", "Meningkatnya pengelolaan", "Prosentase rekomendasi", "100%", "100%", "100", "100"],
+            ["", "", "Prosentase intensitas tanam", "220%", "220%", "100", "100"],
+            ["2", "Meningkatnya partisipasi", "Prosentase pengelola diklat", "1,51%", "1,77%", "75,50", "88,50"],
+            ["", "", "Prosentase infrastruktur", "100%", "100%", "100", "100"],
+            ["", "", "Partisipasi masyarakat", "4 Tahapan", "4 Tahapan", "100", "100"],
+            ["", "", "Prosentase data dilayani", "100%", "100%", "100", "100"],
+            ["4", "Meningkatnya luas layanan", "Prosentase jaringan baik", "69,65%", "72,06%", "96,74", "100,01"],
+            ["5", "Meningkatnya sistem informasi", "Akurasi data", "58,33%", "60,73%", "97,22", "97,95"]]
+    h = Header(n_rows=0, columns=[Column(i, "") for i in range(7)])
+    assert not infer_unlabelled(h, data)
+    assert not any(c.measure for c in h.columns)

@@ -188,3 +188,71 @@ def test_prepare_erases_the_broken_rules_of_a_1bit_scan_and_keeps_them():
         r = round(y * 72 * k)
         assert a[r - 3:r + 4, round(COLS[0] * 72 * k):round(COLS[-1] * 72 * k)].mean() < 0.01
     assert a.sum() > 0.5 * (np.asarray(page(100, "dashed", rules=False)) < 128).sum() * 9  # the text stays
+
+
+def _dots(img: Image.Image, start, end, every: int, holes=()) -> None:
+    """Erase a stretch of a rule (1-bit, 100 dpi) and leave dots of it every ``every`` pixels, none in ``holes``
+    (pixel ranges along it): a rule the scan mostly lost."""
+    d = ImageDraw.Draw(img)
+    (x0, y0), (x1, y1) = start, end
+    if y0 == y1:
+        d.rectangle([x0, y0 - 2, x1, y0 + 2], fill=255)
+        for x in range(x0, x1, every):
+            if not any(a <= x - x0 < b for a, b in holes):
+                d.rectangle([x, y0, x + 1, y0], fill=0)
+    else:
+        d.rectangle([x0 - 2, y0, x0 + 2, y1], fill=255)
+        for y in range(y0, y1, every):
+            if not any(a <= y - y0 < b for a, b in holes):
+                d.rectangle([x0, y, x0, y + 1], fill=0)
+
+
+def test_rules_mostly_lost_to_dots_are_found_whole():
+    img = page(100, "broken")
+    y = round(ROWS[3] * 100)
+    # a cell's side left as sparse dots with a hole, a word of the cell above sitting just over it ...
+    _dots(img, (round(COLS[2] * 100) + 3, y), (round(COLS[3] * 100) - 3, y), 9, holes=[(40, 62)])
+    ImageDraw.Draw(img).text((round(COLS[2] * 100) + 10, y - 12), "waktu", font=_font(100), fill=0)
+    # ... and a column rule whose last 0.3 inch are dots too sparse for dashes
+    x = round(COLS[3] * 100)
+    _dots(img, (x, round((ROWS[-1] - 0.3) * 100)), (x, round(ROWS[-1] * 100) - 2), 14)
+    _assert_grid(ocr.rule_segments(img))
+
+
+def test_a_rule_end_is_drawn_on_by_dots_further_than_by_dashes():
+    img = page(100, "broken")
+    y = round(ROWS[-2] * 100)
+    ImageDraw.Draw(img).rectangle([0, y - 2, img.width, y + 2], fill=255)  # the last two rows are one cell
+    x = round(COLS[3] * 100)
+    _dots(img, (x, round((ROWS[-1] - 0.7) * 100)), (x, round(ROWS[-1] * 100) - 2), 8)  # its last 0.7 inch
+    v = _at(ocr.rule_segments(img), "v", COLS[3] * 72)
+    assert len(v) == 1 and v[0]["bottom"] >= ROWS[-1] * 72 - 3, v
+
+
+def test_dust_in_a_cell_left_open_is_not_bridged():
+    img = page(100, "broken")
+    y = round(ROWS[3] * 100)
+    x0, x1 = round(COLS[0] * 100) + 2, round(COLS[1] * 100) - 2
+    _dots(img, (x0, y), (x1, y), 60)  # a merged cell, a speck or two of dust on the line
+    _dots(img, (round(COLS[2] * 100) + 2, y), (round(COLS[3] * 100) - 2, y), 9, holes=[(20, 90)])  # a long hole
+    edges = ocr.rule_segments(img)
+    h = _at(edges, "h", ROWS[3] * 72)
+    assert h and min(e["x0"] for e in h) >= COLS[1] * 72 - 3, h
+    assert not any(e["x0"] < COLS[2] * 72 + 20 < e["x1"] for e in h), h  # no rule through the long hole
+
+
+def test_dotted_stretch_is_thin_ink_alone_on_its_line():
+    a = np.zeros((20, 100), dtype=bool)
+    a[10, ::8] = a[10, 1::8] = True  # dots on row 10
+    thin = a.copy()
+    assert ocr._dotted(thin, a, 0, 100, 8, 13, hole=40, side=2)
+    assert not ocr._dotted(thin, a, 0, 100, 8, 13, hole=5, side=2)  # holes longer than allowed
+    text = a.copy()
+    text[4:18, 3::9] = True  # strokes crossing the line
+    assert not ocr._dotted(thin, text, 0, 100, 8, 13, hole=40, side=2)
+    crowded = a.copy()
+    crowded[6, ::3] = crowded[14, ::3] = True  # ink just above and below: a line of text, not a rule
+    assert not ocr._dotted(thin, crowded, 0, 100, 8, 13, hole=40, side=2)
+    crowded[14] = False  # ... on one side only: text sitting on the rule
+    assert ocr._dotted(thin, crowded, 0, 100, 8, 13, hole=40, side=2)
+    assert not ocr._dotted(np.zeros_like(a), np.zeros_like(a), 0, 100, 8, 13, hole=200, side=2)  # open cell

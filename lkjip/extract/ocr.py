@@ -330,7 +330,8 @@ def _rotate(gray, deg: float):
 #   pieces: thin ink runs with white on both sides, small breaks bridged, at least _RULE_PIECE long; solid
 #           dark runs at least min_rule_len long; the long sides of filled blocks (dark header rows);
 #   chains: collinear pieces joined across gaps no longer than the dashes beside them (dashed, dotted and
-#           broken rules of 1-bit scans), a pixel or two of waviness allowed;
+#           broken rules of 1-bit scans), or across longer gaps that hold only dots on the line (a rule
+#           mostly lost in the scan), a pixel or two of waviness allowed;
 #   rules:  chains at least min_rule_len long, mostly covered by their pieces and clear of ink beside them
 #           (a line of text is not: its strokes crowd both sides); their ends are drawn on to a
 #           perpendicular rule they nearly meet.
@@ -344,7 +345,11 @@ _RULE_HALO = 0.25  # most share of a rule's length with ink just beside it
 _RULE_FILL = 0.5  # least share of a rule's span its pieces cover
 _RULE_NEAR = 0.12  # a rule end this close to a perpendicular rule is drawn on to it ...
 _RULE_REACH = 0.5  # ... and from this far when dashes lead there:
-_RULE_BLANK = 0.2  # no blank longer than this, and at least 30% covered
+_RULE_BLANK = 0.2  # no blank longer than this, and at least 30% covered, or dotted:
+_RULE_DOTS = 0.05  # a dotted stretch: thin ink on the line over at least this share of it, no hole longer
+#                   than _RULE_REACH ...
+_RULE_STRAY = 0.05  # ... and other ink (strokes of text crossing the line) over at most this share
+_RULE_DOTTED_REACH = 1.0  # a rule end is drawn on from this far when dots lead there
 
 
 def _px(dpi: float, inches: float, least: int = 1) -> int:
@@ -497,6 +502,20 @@ def _blank(clear, x0: int, x1: int, y0: int, y1: int) -> tuple[int, float]:
     return max((e - s for s, e in _runs_1d(~col)), default=0), float(col.mean())
 
 
+def _dotted(clear, ink, x0: int, x1: int, y0: int, y1: int, hole: int, side: int) -> bool:
+    """Do columns [x0, x1) of rows [y0, y1) hold a dotted stretch of rule: thin ink along it, no hole longer
+    than ``hole``, nothing else (text crossing the line leaves its strokes there; a cell left open, nothing),
+    and paper in the ``side`` rows beside it on one side at least (a line of text has its letters on both)?"""
+    if x1 <= x0:
+        return False
+    y0, h = max(0, y0), side
+    thin = clear[y0:y1, x0:x1].any(axis=0)
+    other = (ink[y0:y1, x0:x1] & ~clear[y0:y1, x0:x1]).any(axis=0).mean()
+    longest = max((e - s for s, e in _runs_1d(~thin)), default=0)
+    beside = min(ink[max(0, y0 - h):y0, x0:x1].any(axis=0).mean(), ink[y1:y1 + h, x0:x1].any(axis=0).mean())
+    return bool(thin.mean() >= _RULE_DOTS and other <= _RULE_STRAY and longest <= hole and beside <= _RULE_HALO)
+
+
 def _walled(x0: int, x1: int, y: float, walls, tol: int) -> bool:
     """True when perpendicular pieces cross line ``y`` at both ``x0`` and ``x1`` (a cell left open on purpose)."""
     def hit(x):
@@ -504,9 +523,10 @@ def _walled(x0: int, x1: int, y: float, walls, tol: int) -> bool:
     return hit(x0) and hit(x1)
 
 
-def _chains(pieces, clear, dpi: float, walls) -> list[list]:
-    """Collinear pieces joined across gaps shorter than their dashes: [box, covered, pieces, last, longest gap]."""
-    tol, bridge = _px(dpi, _RULE_TOL), _px(dpi, _RULE_BRIDGE)
+def _chains(pieces, clear, ink, dpi: float, walls) -> list[list]:
+    """Collinear pieces joined across gaps shorter than their dashes or dotted: [box, covered, pieces, last,
+    longest gap]."""
+    tol, bridge, hole, side = _px(dpi, _RULE_TOL), _px(dpi, _RULE_BRIDGE), _px(dpi, _RULE_REACH), _px(dpi, _RULE_CLEAR)
     chains: list[list] = []
     for box, kind in sorted(pieces, key=lambda p: p[0][0]):
         a0, a1, c0, c1 = box
@@ -517,8 +537,10 @@ def _chains(pieces, clear, dpi: float, walls) -> list[list]:
                 continue  # not on the same line
             if gap > bridge:
                 reach = max(2 * bridge, 0.75 * min(tail[1] - tail[0], a1 - a0))
-                if (_blank(clear, ch[0][1], a0, min(c0, tail[2]) - tol, max(c1, tail[3]) + tol)[0] > reach
-                        or _walled(ch[0][1], a0, (c0 + c1) / 2, walls, tol)):
+                y0, y1 = min(c0, tail[2]) - tol, max(c1, tail[3]) + tol
+                if (_walled(ch[0][1], a0, (c0 + c1) / 2, walls, tol)
+                        or _blank(clear, ch[0][1], a0, y0, y1)[0] > reach
+                        and not _dotted(clear, ink, ch[0][1], a0, y0, y1, hole, side)):
                     continue
             if best is None or gap < best_gap:
                 best, best_gap = ch, gap
@@ -553,13 +575,14 @@ def _halo(ink, box, pieces, clear_px: int) -> tuple[float, float]:
     return float((s[0] | s[1]).mean()), float(s.mean(axis=1).min())
 
 
-def _rules_along(pieces, ink, clear, dpi: float, L: int, walls) -> list[tuple[int, int, int, int, int]]:
-    """Chains that are rules: long, thin, mostly covered, clear beside (solid lines, block sides: on one side)."""
+def _rules_along(pieces, ink, bare, clear, dpi: float, L: int, walls) -> list[tuple[int, int, int, int, int]]:
+    """Chains that are rules: long, thin, mostly covered, clear beside (solid lines, block sides: on one side).
+    ``ink`` is without the perpendicular pieces, ``bare`` without the perpendicular rules only."""
     thick, tol, clear_px = _px(dpi, _RULE_THICK, 2), _px(dpi, _RULE_TOL), _px(dpi, _RULE_CLEAR)
     # a dash crowded by ink along it is a stroke of text (the serifs of a line of capitals), no piece of a rule
     pieces = [p for p in pieces if p[1] != "dash" or _halo(ink, p[0], [p], clear_px)[0] <= 0.5]
     out = []
-    for box, covered, pieces, _, gap in _chains(pieces, clear, dpi, walls):
+    for box, covered, pieces, _, gap in _chains(pieces, clear, bare, dpi, walls):
         a0, a1, c0, c1 = box
         if a1 - a0 < L or c1 - c0 > thick + 2 * tol or covered < _RULE_FILL * (a1 - a0):
             continue
@@ -574,10 +597,12 @@ def _rules_along(pieces, ink, clear, dpi: float, L: int, walls) -> list[tuple[in
     return out
 
 
-def _extend(rules, others, clear, dpi: float) -> list[tuple]:
-    """Rule ends drawn on to a perpendicular rule (``others``, own frame) they nearly meet or reach by dashes."""
+def _extend(rules, others, clear, ink, dpi: float) -> list[tuple]:
+    """Rule ends drawn on to a perpendicular rule (``others``, own frame) they nearly meet or reach by dashes
+    or dots."""
     near, reach, blank, tol = (_px(dpi, _RULE_NEAR), _px(dpi, _RULE_REACH), _px(dpi, _RULE_BLANK),
                                _px(dpi, _RULE_TOL))
+    far, side = max(reach, _px(dpi, _RULE_DOTTED_REACH)), _px(dpi, _RULE_CLEAR)
     out = []
     for a0, a1, c0, c1, gaps in rules:
         y = (c0 + c1) / 2
@@ -585,15 +610,19 @@ def _extend(rules, others, clear, dpi: float) -> list[tuple]:
         cross = [((o[2] + o[3]) // 2, (o[3] - o[2]) // 2) for o in others if o[0] - near <= y <= o[1] + near]
 
         def leads(x0, x1, half):
+            if _dotted(clear, ink, x0, x1, c0 - tol, c1 + tol, reach, side):
+                return True
+            if x1 - x0 > reach:  # from this far only dots lead
+                return False
             if x1 - x0 - half <= max(near, gaps + tol):
                 return True
             gap, share = _blank(clear, x0, x1, c0 - tol, c1 + tol)
             return share >= 0.3 and gap <= blank or share >= 0.1 and gap <= blank // 2
 
         if not any(abs(x - a0) <= tol + h for x, h in cross):
-            a0 = max([x for x, h in cross if a0 - reach <= x < a0 and leads(x, a0, h)], default=a0)
+            a0 = max([x for x, h in cross if a0 - far <= x < a0 and leads(x, a0, h)], default=a0)
         if not any(abs(x - a1) <= tol + h for x, h in cross):
-            a1 = min([x + 1 for x, h in cross if a1 < x <= a1 + reach and leads(a1, x, h)], default=a1)
+            a1 = min([x + 1 for x, h in cross if a1 < x <= a1 + far and leads(a1, x, h)], default=a1)
         out.append((a0, a1, c0, c1, gaps))
     return out
 
@@ -619,17 +648,22 @@ def _rule_boxes(gray, dpi: float, min_len_in: float) -> Optional[_Found]:
     L = max(10, int(round(min_len_in * wd)))
     frames = (ink, np.ascontiguousarray(ink.T))
     (hp, hclear, hblocks), (vp, vclear, vblocks) = (_pieces(a, wd, L) for a in frames)
-    walls = []  # each direction's pieces as a mask in the other's frame: crossings are not beside a rule
+    # each direction's pieces as a mask in the other's frame: crossings are not beside a rule; where a rule is
+    # looked for as dots, only the long ones are taken out (a letter's stroke can be a short piece of one)
+    walls, long_walls = [], []
     for pieces, shape in ((vp, frames[0].shape), (hp, frames[1].shape)):
-        m = np.zeros(shape, dtype=bool)
+        m, lm = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
         for (a0, a1, c0, c1), _ in pieces:
             m[a0:a1, c0:c1] = True
+            lm[a0:a1, c0:c1] |= a1 - a0 >= L
         walls.append(m)
-    hb = _rules_along(hp, ink & ~walls[0], hclear, wd, L, [b for b, _ in vp])
-    vb = _rules_along(vp, frames[1] & ~walls[1], vclear, wd, L, [b for b, _ in hp])
-    hb = _extend(hb, vb, hclear, wd)
-    vb = _extend(vb, hb, vclear, wd)
-    hb = _extend(hb, vb, hclear, wd)  # again: corners where both rules stop short
+        long_walls.append(lm)
+    hbare, vbare = ink & ~long_walls[0], frames[1] & ~long_walls[1]
+    hb = _rules_along(hp, ink & ~walls[0], hbare, hclear, wd, L, [b for b, _ in vp])
+    vb = _rules_along(vp, frames[1] & ~walls[1], vbare, vclear, wd, L, [b for b, _ in hp])
+    hb = _extend(hb, vb, hclear, hbare, wd)
+    vb = _extend(vb, hb, vclear, vbare, wd)
+    hb = _extend(hb, vb, hclear, hbare, wd)  # again: corners where both rules stop short
     near = _px(wd, _RULE_NEAR)
     hb, vb = _through_blocks(hb, vblocks, near), _through_blocks(vb, hblocks, near)
     return _Found((hb, vb), (hp, vp), (hclear, vclear), (hblocks, vblocks), f)

@@ -883,10 +883,12 @@ def _cut_at_words(edges: list[dict], words: list[_Word]) -> list[dict]:
     return out
 
 
-def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004) -> None:
+def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004,
+                  speck: float = 50.0) -> None:
     """OCR again, alone, the cells of a ruled table read unsurely (a word below ``sure``) or not at
     all though they hold ink: page layout analysis mixes cell text with rules and neighbours
-    ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' lost); the better-read version is kept."""
+    ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' lost); the better-read version is kept, without
+    its specks (lines of dots or of single characters read below ``speck``)."""
     if image is None:
         return
     for k, box in enumerate(g.cells):
@@ -897,8 +899,44 @@ def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: 
             continue
         new = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
                for w in ocr_region(image, box, os_)]
-        if new and (not ws or statistics.fmean(w.conf for w in new) > statistics.fmean(w.conf for w in ws)):
-            g.words[k] = new
+        if _better_reading(ws, new, sure):
+            ws = new
+        g.words[k] = _drop_specks(ws, speck)
+
+
+def _better_reading(old: list[_Word], new: list[_Word], sure: float) -> bool:
+    """Is a cell's second reading the better one: surer on average, and losing none of the words the first
+    read surely nor reading one of them otherwise unsurely (a cell read alone can drop a line, or take a sure
+    '100' for '400'; '95 Yo' may become '95%', a rule read as '1' may go)?"""
+    if not new or not old:
+        return bool(new)
+    if statistics.fmean(w.conf for w in new) <= statistics.fmean(w.conf for w in old):
+        return False
+    for w in old:
+        if w.conf < sure:
+            continue
+        over = [n for n in new if n.x0 < w.x1 and w.x0 < n.x1 and n.top < w.bottom and w.top < n.bottom]
+        if not over or not any(w.text in n.text for n in over) and max(n.conf for n in over) < sure:
+            return False
+    return True
+
+
+_SPECK = re.compile(r"[.,:;'`\"|!¦~_\-–—]+")
+
+
+def _drop_specks(words: list[_Word], speck: float) -> list[_Word]:
+    """An OCR'd cell's words without its specks: lines made only of dots and dashes or of single characters
+    read below ``speck``, in a cell that holds more (dots of a dotted rule that survived erasing, dust:
+    '60,73%' over ':' over '100%'); a cell of a lone '-' keeps it."""
+    def faint(w: _Word) -> bool:
+        return bool(_SPECK.fullmatch(w.text)) or len(w.text) == 1 and w.conf < speck
+
+    def beside(a: _Word, b: _Word) -> bool:  # on one line: their middles closer than half the taller one
+        return abs(a.top + a.bottom - b.top - b.bottom) < max(a.bottom - a.top, b.bottom - b.top)
+
+    if all(faint(w) for w in words):
+        return words
+    return [w for w in words if not faint(w) or not all(faint(o) for o in words if beside(w, o))]
 
 
 def _layout(pd: _PageData, words: list[_Word], edges: list[dict], s: PdfSettings, reread=None) -> None:

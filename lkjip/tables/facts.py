@@ -95,9 +95,14 @@ def _left(cols: list[Column], j: int, roles: tuple[str, ...]) -> Optional[Column
 
 
 def column_marks(header: Header, rows: list[Row]) -> dict[int, Optional[str]]:
-    """The decimal mark each value column uses, decided from its unambiguous cells."""
-    return {c.index: decimal_mark_of_column([r.text(c.index) for r in rows]) for c in header.columns
-            if c.role == "value"}
+    """The decimal mark each value column uses, decided from its unambiguous cells; in a table read by OCR
+    from the whole table's: '.' and ',' differ by a pixel or two in a scan, so one misread cell would decide
+    a column of a few figures, and a table prints one decimal mark."""
+    cols = [c for c in header.columns if c.role == "value"]
+    if any(c.index < len(r.cells) and r.cells[c.index].confidence is not None for r in rows for c in cols):
+        mark = decimal_mark_of_column([r.text(c.index) for c in cols for r in rows])
+        return {c.index: mark for c in cols}
+    return {c.index: decimal_mark_of_column([r.text(c.index) for r in rows]) for c in cols}
 
 
 def refine_measures(header: Header, rows: list[Row], marks: dict[int, Optional[str]]) -> None:

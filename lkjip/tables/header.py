@@ -365,7 +365,11 @@ def infer_unlabelled(header: Header, data: list[list[str]], min_rows: int = 2, s
         a, b, c = numeric[k:k + 3]
         fits = [_fits_percent(x, y, z) for x, y, z in zip(values[a], values[b], values[c])]
         ok = sum(f is True for f in fits)
-        if ok >= min_rows and ok >= share * sum(f is not None for f in fits):
+        # a row whose first two figures are equal and the third 100 fits any two equal columns beside a
+        # column of 100s (realisasi of two years, then capaian): the other rows must fit too, where there are some
+        telling = [f for f, x, y, z in zip(fits, values[a], values[b], values[c]) if f is not None and not (x == y and z == 100)]
+        if ok >= min_rows and ok >= share * sum(f is not None for f in fits) \
+                and (len(telling) < min_rows or sum(telling) >= share * len(telling)):
             found.append((a, b, c))
             k += 3
         else:

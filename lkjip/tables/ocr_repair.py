@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Optional
 
 from lkjip.model import Cell, RawRow
 from lkjip.normalize.numbers import looks_numeric, parse_number
 from lkjip.normalize.ocr_digits import ColumnProfile, Reading, column_profile, readings, resolve, RELATIONS
+from lkjip.tables.facts import column_marks
 from lkjip.tables.header import Column, Header
 from lkjip.tables.rows import Row
 
@@ -60,12 +60,12 @@ class _Column:
     hi: Optional[float] = None
 
 
-def _column(rows: list[Row], head: Column) -> _Column:
-    """The format of one value column. It prints percentages when most cells end in '%', or when its
-    header says '%' or 'capaian' and some do."""
+def _column(rows: list[Row], head: Column, mark: Optional[str]) -> _Column:
+    """The format of one value column (its decimal mark ``mark`` when known). It prints percentages when
+    most cells end in '%', or when its header says '%' or 'capaian' and some do."""
     index = head.index
     texts = [r.cells[index].text for r in rows if index < len(r.cells) and r.cells[index].text]
-    profile = column_profile(texts)
+    profile = column_profile(texts, mark)
     share = sum(t.rstrip().endswith("%") for t in texts) / len(texts) if texts else 0.0
     percent = share >= 0.5 or share >= 0.2 and ("%" in head.label or head.measure in _PERCENT_MEASURES)
     return _Column(index, profile, percent, head.measure in _MONEY_MEASURES)
@@ -241,11 +241,8 @@ def repair_ocr_cells(header: Header, rows: list[Row]) -> list[CellRepair]:
     value_cols = [c for c in header.columns if c.role == "value"]
     if not any(r.cells[c.index].confidence is not None for r in rows for c in value_cols if c.index < len(r.cells)):
         return []
-    cols = {c.index: _column(rows, c) for c in value_cols}
-    marks = Counter(col.profile.decimal_mark for col in cols.values() if col.profile.decimal_mark)
-    for col in cols.values():  # a column that shows no decimal mark uses the table's
-        if col.profile.decimal_mark is None and marks:
-            col.profile = replace(col.profile, decimal_mark=marks.most_common(1)[0][0])
+    marks = column_marks(header, rows)  # the table's decimal mark
+    cols = {c.index: _column(rows, c, marks[c.index]) for c in value_cols}
     triples = _triples(value_cols)
     out: list[CellRepair] = []
     for ri, row in enumerate(rows):
