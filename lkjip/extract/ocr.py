@@ -52,6 +52,9 @@ class OcrSettings:
     orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD, also for RapidOCR)
     osd_sure: float = 5.0  # OSD answers below this confidence are checked by reading the page in 4 turns
     min_vote_lead: float = 3.0  # ... where the winning turn needs this many more well-read words
+    flatten: bool = True  # grey scans: paper tone and light shading (grey header rows) divided out to white
+    flatten_span: float = 0.06  # inches: dark strokes narrower than this are ink on the background, not it
+    flatten_floor: int = 100  # darker backgrounds (black bands with white text) are left as they are
     denoise: bool = False  # 3x3 median filter: measured to cost values on thin low-resolution strokes
     remove_rules: bool = False  # erase long ruled lines first: measured no better (Tesseract uses them as layout)
     min_rule_len: float = 0.5  # inches: dark runs at least this long are rules
@@ -810,6 +813,44 @@ def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int,
     return 0, 0.0
 
 
+def _spread(a, k: int, op, fill: int):
+    """``op`` (np.maximum / np.minimum) of ``a`` over a k x k window (a grey dilation or erosion), ``fill`` outside."""
+    for axis in (0, 1):
+        b = a if axis == 0 else a.T
+        out = b.copy()
+        for d in range(1, k // 2 + 1):
+            out = op(op(out, _shift(b, d, fill)), _shift(b, -d, fill))
+        a = out if axis == 0 else out.T
+    return a
+
+
+def _background(a, dpi: float, span_in: float):
+    """The paper or fill tone under each pixel of a grey image: a closing that removes dark strokes narrower
+    than ``span_in`` inches (text, rules), computed on the image max-pooled to about 100 dpi."""
+    import numpy as np
+    f = max(1, int(dpi / 100.0 + 0.5))
+    h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
+    pad = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge")
+    small = pad.reshape(h // f, f, w // f, f).max(axis=(1, 3))
+    k = 2 * _px(dpi / f, span_in / 2) + 1
+    bg = _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255)
+    return np.repeat(np.repeat(bg, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]
+
+
+def flatten(gray, dpi: float, span_in: float = 0.06, floor: int = 100):
+    """A grey page image with its paper tone and light fills (grey header rows, tinted backgrounds) divided
+    out, so dark text and rules on them stand on white; fills darker than ``floor`` (white text on a black
+    band) are kept for :func:`_invert_blocks`."""
+    import numpy as np
+    from PIL import Image
+    a = np.asarray(gray, dtype=np.uint8)
+    bg = _background(a, dpi, span_in).astype(np.float32)
+    light = bg >= floor
+    out = a.astype(np.float32)
+    out[light] = np.minimum(255.0, out[light] * 255.0 / bg[light])
+    return Image.fromarray(np.rint(out).astype(np.uint8), "L")
+
+
 def _is_bitonal(gray) -> bool:
     """True for a black-and-white image (a 1-bit scan rendered to gray): almost no mid-grey pixels."""
     import numpy as np
@@ -829,6 +870,8 @@ def prepare(image, settings: OcrSettings | None = None):
     dpi = _dpi(image, s.default_dpi)
     gray = _gray(image)
     bitonal = s.bitonal_cleanup and (image.mode == "1" or bool(image.info.get("ocr_bitonal")) or _is_bitonal(gray))
+    if s.flatten and not bitonal:
+        gray = flatten(gray, dpi, s.flatten_span, s.flatten_floor)
     if dpi < s.min_dpi:
         f = s.target_dpi / dpi
         gray = gray.resize((round(gray.width * f), round(gray.height * f)), Image.BICUBIC)
