@@ -825,29 +825,51 @@ def _spread(a, k: int, op, fill: int):
 
 
 def _background(a, dpi: float, span_in: float):
-    """The paper or fill tone under each pixel of a grey image: a closing that removes dark strokes narrower
-    than ``span_in`` inches (text, rules), computed on the image max-pooled to about 100 dpi."""
+    """(the paper or fill tone under a grey image's pixels, pooling factor): a closing that removes dark strokes
+    narrower than ``span_in`` inches (text, rules), on the image max-pooled to about 100 dpi."""
     import numpy as np
     f = max(1, int(dpi / 100.0 + 0.5))
     h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
     pad = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge")
     small = pad.reshape(h // f, f, w // f, f).max(axis=(1, 3))
     k = 2 * _px(dpi / f, span_in / 2) + 1
-    bg = _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255)
-    return np.repeat(np.repeat(bg, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]
+    return _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255), f
 
 
-def flatten(gray, dpi: float, span_in: float = 0.06, floor: int = 100):
+def _straight(m, run: int):
+    """Where mask ``m`` is part of a line at least ``run`` long along either axis, a step of a pixel across
+    allowed (a fill's edge is straight and a scan's a little tilted; a dip under crowded bold text is not)."""
+    import numpy as np
+    out = np.zeros(m.shape, dtype=bool)
+    for axis in (0, 1):
+        across = m if axis == 1 else m.T
+        wide = across | _shift(across, 1) | _shift(across, -1)
+        out |= _long_runs(wide if axis == 1 else wide.T, run, axis)
+    return out
+
+
+def flatten(gray, dpi: float, span_in: float = 0.06, floor: int = 100, edge: float = 0.85):
     """A grey page image with its paper tone and light fills (grey header rows, tinted backgrounds) divided
-    out, so dark text and rules on them stand on white; fills darker than ``floor`` (white text on a black
-    band) are kept for :func:`_invert_blocks`."""
+    out, so dark text and rules on them stand on white; a fill's border is drawn as a line (a shaded header
+    row often has no rule of its own: its edge is the cell's). Fills darker than ``floor`` (white text on a
+    black band) are kept for :func:`_invert_blocks`."""
     import numpy as np
     from PIL import Image
     a = np.asarray(gray, dtype=np.uint8)
-    bg = _background(a, dpi, span_in).astype(np.float32)
+    small, f = _background(a, dpi, span_in)
+    # a step between two tones within two pixels (a scan blurs it over a pixel or two): the pixels either side
+    # of where it crosses the middle tone (a rule drawn along the edge lies there too and merges with them)
+    hi, lo = _spread(small, 5, np.maximum, 0).astype(np.int16), _spread(small, 5, np.minimum, 255).astype(np.int16)
+    mid = (hi + lo) // 2
+    border = ((lo >= floor) & (lo < edge * hi) & (_spread(small, 3, np.maximum, 0) >= mid)
+              & (_spread(small, 3, np.minimum, 255) < mid))
+    border &= _straight(border, _px(dpi / f, 2 * span_in))
+    bg, border = ((np.repeat(np.repeat(m, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]) for m in (small, border))
+    bg = bg.astype(np.float32)
     light = bg >= floor
     out = a.astype(np.float32)
     out[light] = np.minimum(255.0, out[light] * 255.0 / bg[light])
+    out[border] = 0
     return Image.fromarray(np.rint(out).astype(np.uint8), "L")
 
 
