@@ -1,5 +1,6 @@
 """Rules seen in page images (ocr.rule_segments): dashed, dotted, broken and slightly tilted rules of
-low-resolution 1-bit scans are found whole, text is not taken for rules (synthetic pages, no OCR engine)."""
+low-resolution 1-bit scans are found whole, text is not taken for rules; grey scans' shaded header rows are
+flattened so their rules, cells and text are seen (synthetic pages; one test reads with the OCR engine)."""
 from __future__ import annotations
 
 import math
@@ -188,3 +189,68 @@ def test_prepare_erases_the_broken_rules_of_a_1bit_scan_and_keeps_them():
         r = round(y * 72 * k)
         assert a[r - 3:r + 4, round(COLS[0] * 72 * k):round(COLS[-1] * 72 * k)].mean() < 0.01
     assert a.sum() > 0.5 * (np.asarray(page(100, "dashed", rules=False)) < 128).sum() * 9  # the text stays
+
+
+HEAD = (1.5, 1.85)  # inches: a grey-shaded header above ROWS[0], two levels; no rule along its top
+
+
+def grey_page(dpi: float = 200, fill: int = 165, paper: int = 225, seed: int = 0) -> Image.Image:
+    """A grey scan (tinted paper, noise, a little blur) of a table whose two-level header row is shaded:
+    its top edge is only the fill's, a cell spans columns 2-3 over their own header cells."""
+    from PIL import ImageFilter
+    img = page(dpi, "broken", prose=True)  # ruled body, prose; 0/255
+    a = np.where(np.asarray(img) < 128, 40, paper).astype(np.uint8)
+    x0, x1 = round(COLS[0] * dpi), round(COLS[-1] * dpi)
+    a[round(HEAD[0] * dpi):round(ROWS[0] * dpi), x0:x1] = fill
+    grey = Image.fromarray(a, "L")
+    d = ImageDraw.Draw(grey)
+    width = max(1, round(dpi / 100))
+    for x in COLS:  # column rules through the header, but not through the spanning cell
+        top = HEAD[1] if x == COLS[3] else HEAD[0]
+        d.rectangle([round(x * dpi), round(top * dpi), round(x * dpi) + width - 1, round(ROWS[0] * dpi)], fill=60)
+    d.rectangle([round(COLS[2] * dpi), round(HEAD[1] * dpi), round(COLS[4] * dpi), round(HEAD[1] * dpi) + width - 1],
+                fill=60)
+    font = _font(dpi)
+    for x, y, text in ((COLS[0], HEAD[0], "Nomor"), (COLS[1], HEAD[0], "Indikator"), (COLS[2], HEAD[0], "Realisasi"),
+                       (COLS[2], HEAD[1], "Target"), (COLS[3], HEAD[1], "Capaian"), (COLS[4], HEAD[0], "Satuan")):
+        d.text(((x + 0.08) * dpi, (y + 0.08) * dpi), text, font=font, fill=40)
+    noisy = np.asarray(grey.filter(ImageFilter.GaussianBlur(0.5)), dtype=np.float64)
+    noisy += np.random.default_rng(seed).normal(0, 4, noisy.shape)
+    out = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "L")
+    out.info["dpi"] = (dpi, dpi)
+    return out
+
+
+@pytest.mark.parametrize("dpi", [135, 200])
+def test_grey_shaded_header_keeps_its_cells(dpi):
+    prep = ocr.prepare(grey_page(dpi), OcrSettings(orientation=False, deskew=False))
+    edges = ocr.rule_segments(prep)
+    top = _at(edges, "h", HEAD[0] * 72)  # the fill's edge is the header's top rule
+    assert top and min(e["x0"] for e in top) <= COLS[0] * 72 + 3 and max(e["x1"] for e in top) >= COLS[-1] * 72 - 3
+    split = _at(edges, "v", COLS[3] * 72)
+    assert split and min(e["top"] for e in split) >= HEAD[1] * 72 - 3, split  # the spanning cell stays whole
+    header_cells = 2 + 1 + 2 + 1
+    assert len(_cells(edges)) == (len(ROWS) - 1) * (len(COLS) - 1) + header_cells
+
+
+def test_flatten_whitens_light_fills_and_keeps_dark_bands():
+    img = grey_page(200)
+    a = np.asarray(img).copy()
+    band = (slice(round(0.2 * 200), round(0.5 * 200)), slice(round(COLS[0] * 200), round(COLS[-1] * 200)))
+    a[band] = 25  # a black band (white text on it is read after _invert_blocks)
+    dark = Image.fromarray(a, "L")
+    out = np.asarray(ocr.flatten(dark, 200))
+    fill = out[round((HEAD[0] + 0.02) * 200):round((HEAD[1] - 0.02) * 200), round((COLS[4] + 0.9) * 200):
+               round((COLS[5] - 0.05) * 200)]
+    assert fill.mean() > 235  # the shading (and the tinted paper) is gone ...
+    text = out[round((HEAD[0] + 0.08) * 200):round((HEAD[0] + 0.2) * 200), round((COLS[2] + 0.08) * 200):
+               round((COLS[2] + 0.6) * 200)]
+    assert (text < 100).mean() > 0.05  # ... the text on it stays dark
+    assert out[band].mean() < 60  # a dark band is no light fill
+
+
+@pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed: run scripts/system_deps.sh ocr")
+def test_dark_text_on_a_grey_header_is_read():
+    prep = ocr.prepare(grey_page(135), OcrSettings(orientation=False, deskew=False))
+    words = {w.text for w in ocr.ocr_words(prep) if HEAD[0] * 72 - 2 < w.top < ROWS[0] * 72}
+    assert {"Nomor", "Indikator", "Realisasi", "Target", "Capaian", "Satuan"} <= words, words
