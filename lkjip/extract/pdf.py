@@ -784,17 +784,19 @@ def _rule_edges(segments: list[dict]) -> list[dict]:
     return edges
 
 
-def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004) -> None:
+def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 4.0) -> None:
     """OCR again, alone, the cells of a ruled table read unsurely (a word below ``sure``) or not at
-    all though they hold ink: page layout analysis mixes cell text with rules and neighbours
-    ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' lost); the better-read version is kept."""
+    all though they hold a glyph's ink (``ink`` square points, however large the cell: a lone '0' in a
+    tall cell is a small share of it): page layout analysis mixes cell text with rules and neighbours
+    and drops lone small glyphs ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' and '0' lost); the
+    better-read version is kept."""
     if image is None:
         return
     for k, box in enumerate(g.cells):
         ws = g.words[k]
         if ws and min(w.conf for w in ws) >= sure:
             continue
-        if not ws and ink_share(image, box) < ink:
+        if not ws and ink_share(image, box) * (box[2] - box[0] - 3) * (box[3] - box[1] - 3) < ink:  # 1.5 pt inset
             continue
         new = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
                for w in ocr_region(image, box, os_)]
