@@ -254,3 +254,20 @@ def test_dark_text_on_a_grey_header_is_read():
     prep = ocr.prepare(grey_page(135), OcrSettings(orientation=False, deskew=False))
     words = {w.text for w in ocr.ocr_words(prep) if HEAD[0] * 72 - 2 < w.top < ROWS[0] * 72}
     assert {"Nomor", "Indikator", "Realisasi", "Target", "Capaian", "Satuan"} <= words, words
+
+
+@pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed: run scripts/system_deps.sh ocr")
+def test_a_lone_digit_in_a_tall_cell_is_read_again():
+    from lkjip.extract.pdf import _Grid, _reread_cells
+    dpi = 300
+    img = Image.new("L", (round(3 * dpi), round(6 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    k = dpi / 72
+    cells = [(36.0, 36.0, 110.0, 380.0), (110.0, 36.0, 184.0, 380.0)]  # two tall cells of a ruled column
+    d.text((70 * k, 60 * k), "0", font=_font(dpi, 8), fill=0)  # a lone '0': a small share of its cell
+    d.rectangle([150 * k, 200 * k, 150 * k + 2, 200 * k + 2], fill=0)  # a speck is no glyph
+    img.info["dpi"] = (dpi, dpi)
+    g = _Grid(cells)
+    _reread_cells(g, img, OcrSettings())
+    assert [w.text for w in g.words[0]] == ["0"]
+    assert g.words[1] == []
