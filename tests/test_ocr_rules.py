@@ -194,17 +194,20 @@ def test_prepare_erases_the_broken_rules_of_a_1bit_scan_and_keeps_them():
 HEAD = (1.5, 1.85)  # inches: a grey-shaded header above ROWS[0], two levels; no rule along its top
 
 
-def grey_page(dpi: float = 200, fill: int = 165, paper: int = 225, seed: int = 0) -> Image.Image:
+def grey_page(dpi: float = 200, fill: int = 165, paper: int = 225, seed: int = 0, over: int = 0) -> Image.Image:
     """A grey scan (tinted paper, noise, a little blur) of a table whose two-level header row is shaded:
-    its top edge is only the fill's, a cell spans columns 2-3 over their own header cells."""
+    its top edge is only the fill's, a cell spans columns 2-3 over their own header cells. With ``over``, the
+    header has a top rule and its fill reaches ``over`` pixels above it (printed out of register)."""
     from PIL import ImageFilter
     img = page(dpi, "broken", prose=True)  # ruled body, prose; 0/255
     a = np.where(np.asarray(img) < 128, 40, paper).astype(np.uint8)
     x0, x1 = round(COLS[0] * dpi), round(COLS[-1] * dpi)
-    a[round(HEAD[0] * dpi):round(ROWS[0] * dpi), x0:x1] = fill
+    a[round(HEAD[0] * dpi) - over:round(ROWS[0] * dpi), x0:x1] = fill
     grey = Image.fromarray(a, "L")
     d = ImageDraw.Draw(grey)
     width = max(1, round(dpi / 100))
+    if over:
+        d.rectangle([x0, round(HEAD[0] * dpi), x1, round(HEAD[0] * dpi) + width - 1], fill=60)
     for x in COLS:  # column rules through the header, but not through the spanning cell
         top = HEAD[1] if x == COLS[3] else HEAD[0]
         d.rectangle([round(x * dpi), round(top * dpi), round(x * dpi) + width - 1, round(ROWS[0] * dpi)], fill=60)
@@ -221,9 +224,9 @@ def grey_page(dpi: float = 200, fill: int = 165, paper: int = 225, seed: int = 0
     return out
 
 
-@pytest.mark.parametrize("dpi", [135, 200])
-def test_grey_shaded_header_keeps_its_cells(dpi):
-    prep = ocr.prepare(grey_page(dpi), OcrSettings(orientation=False, deskew=False))
+@pytest.mark.parametrize("dpi,over", [(135, 0), (200, 0), (200, 3)])
+def test_grey_shaded_header_keeps_its_cells(dpi, over):
+    prep = ocr.prepare(grey_page(dpi, over=over), OcrSettings(orientation=False, deskew=False))
     edges = ocr.rule_segments(prep)
     top = _at(edges, "h", HEAD[0] * 72)  # the fill's edge is the header's top rule
     assert top and min(e["x0"] for e in top) <= COLS[0] * 72 + 3 and max(e["x1"] for e in top) >= COLS[-1] * 72 - 3
@@ -271,3 +274,15 @@ def test_a_lone_digit_in_a_tall_cell_is_read_again():
     _reread_cells(g, img, OcrSettings())
     assert [w.text for w in g.words[0]] == ["0"]
     assert g.words[1] == []
+
+
+def test_a_column_rule_read_as_a_letter_is_dropped():
+    from lkjip.extract.pdf import _rule_edges, _rule_glyph, _Word
+    edges = _rule_edges([{"orientation": "v", "x0": 425.0, "top": 300.0, "x1": 427.0, "bottom": 500.0}])
+
+    def word(text, x0, x1):
+        return _Word(text, x0, x1, 366.0, 374.0, 8.0, False, 85.0)
+    assert _rule_glyph(word("1", 425.3, 428.2), edges)  # on the rule: the rule itself
+    assert not _rule_glyph(word("1", 431.0, 434.0), edges)  # a '1' in the cell beside it
+    assert not _rule_glyph(word("20", 424.0, 430.0), edges)
+    assert not _rule_glyph(_Word("1", 425.3, 428.2, 600.0, 608.0, 8.0, False, 85.0), edges)  # below the rule

@@ -53,7 +53,7 @@ class OcrSettings:
     osd_sure: float = 5.0  # OSD answers below this confidence are checked by reading the page in 4 turns
     min_vote_lead: float = 3.0  # ... where the winning turn needs this many more well-read words
     flatten: bool = True  # grey scans: paper tone and light shading (grey header rows) divided out to white
-    flatten_span: float = 0.06  # inches: dark strokes narrower than this are ink on the background, not it
+    flatten_span: float = 0.12  # inches: dark marks narrower than this (bold text lines too) are ink, not fill
     flatten_floor: int = 100  # darker backgrounds (black bands with white text) are left as they are
     denoise: bool = False  # 3x3 median filter: measured to cost values on thin low-resolution strokes
     remove_rules: bool = False  # erase long ruled lines first: measured no better (Tesseract uses them as layout)
@@ -836,41 +836,59 @@ def _background(a, dpi: float, span_in: float):
     return _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255), f
 
 
-def _straight(m, run: int):
-    """Where mask ``m`` is part of a line at least ``run`` long along either axis, a step of a pixel across
-    allowed (a fill's edge is straight and a scan's a little tilted; a dip under crowded bold text is not)."""
+def _steps(small, floor: int, edge: float):
+    """Pixels either side of a step between two light tones (a fill's edge; a scan blurs it over a pixel or
+    two): the darker at most ``edge`` times the lighter, both at least ``floor``."""
     import numpy as np
-    out = np.zeros(m.shape, dtype=bool)
-    for axis in (0, 1):
-        across = m if axis == 1 else m.T
-        wide = across | _shift(across, 1) | _shift(across, -1)
-        out |= _long_runs(wide if axis == 1 else wide.T, run, axis)
-    return out
+    hi, lo = _spread(small, 5, np.maximum, 0).astype(np.int16), _spread(small, 5, np.minimum, 255).astype(np.int16)
+    mid = (hi + lo) // 2
+    return ((lo >= floor) & (lo < edge * hi) & (_spread(small, 3, np.maximum, 0) >= mid)
+            & (_spread(small, 3, np.minimum, 255) < mid))
 
 
-def flatten(gray, dpi: float, span_in: float = 0.06, floor: int = 100, edge: float = 0.85):
+def _along(m, run: int, axis: int, across: int):
+    """Where mask ``m`` runs at least ``run`` long along ``axis``, grown ``across`` pixels across it (a step of a
+    pixel across allowed: a scan's lines are a little tilted)."""
+    t = m if axis == 1 else m.T
+    wide = t | _shift(t, 1) | _shift(t, -1)
+    lines = _long_runs(wide if axis == 1 else wide.T, run, axis)
+    t = lines if axis == 1 else lines.T
+    grown = t.copy()
+    for d in range(1, across + 1):
+        grown |= _shift(t, d) | _shift(t, -d)
+    return grown if axis == 1 else grown.T
+
+
+def _pool_any(m, f: int):
+    """A mask shrunk by ``f`` (padded), a cell set when any of its pixels is."""
+    import numpy as np
+    h, w = -(-m.shape[0] // f) * f, -(-m.shape[1] // f) * f
+    pad = np.pad(m, ((0, h - m.shape[0]), (0, w - m.shape[1])))
+    return pad.reshape(h // f, f, w // f, f).any(axis=(1, 3))
+
+
+def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: float = 0.85):
     """A grey page image with its paper tone and light fills (grey header rows, tinted backgrounds) divided
-    out, so dark text and rules on them stand on white; a fill's border is drawn as a line (a shaded header
-    row often has no rule of its own: its edge is the cell's). Fills darker than ``floor`` (white text on a
+    out, so dark text and rules on them stand on white; a fill's straight edge without a rule of its own is
+    drawn as one (a shaded header row's edge is its cell's). Fills darker than ``floor`` (white text on a
     black band) are kept for :func:`_invert_blocks`."""
     import numpy as np
     from PIL import Image
     a = np.asarray(gray, dtype=np.uint8)
     small, f = _background(a, dpi, span_in)
-    # a step between two tones within two pixels (a scan blurs it over a pixel or two): the pixels either side
-    # of where it crosses the middle tone (a rule drawn along the edge lies there too and merges with them)
-    hi, lo = _spread(small, 5, np.maximum, 0).astype(np.int16), _spread(small, 5, np.minimum, 255).astype(np.int16)
-    mid = (hi + lo) // 2
-    border = ((lo >= floor) & (lo < edge * hi) & (_spread(small, 3, np.maximum, 0) >= mid)
-              & (_spread(small, 3, np.minimum, 255) < mid))
-    border &= _straight(border, _px(dpi / f, 2 * span_in))
-    bg, border = ((np.repeat(np.repeat(m, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]) for m in (small, border))
-    bg = bg.astype(np.float32)
+    bg = np.repeat(np.repeat(small, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]].astype(np.float32)
     light = bg >= floor
     out = a.astype(np.float32)
     out[light] = np.minimum(255.0, out[light] * 255.0 / bg[light])
-    out[border] = 0
-    return Image.fromarray(np.rint(out).astype(np.uint8), "L")
+    out = np.rint(out).astype(np.uint8)
+    steps, ink = _steps(small, floor, edge), _pool_any(out <= _otsu(out), f)
+    # a dip under crowded bold text is no straight line; a rule drawn along the edge needs no second one
+    run, near = _px(dpi / f, 2 * span_in), _px(dpi / f, 0.03)
+    border = np.zeros(small.shape, dtype=bool)
+    for axis in (0, 1):
+        border |= steps & _along(steps, run, axis, 0) & ~_along(ink, run, axis, near)
+    out[np.repeat(np.repeat(border, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]] = 0
+    return Image.fromarray(out, "L")
 
 
 def _is_bitonal(gray) -> bool:

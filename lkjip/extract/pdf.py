@@ -760,6 +760,7 @@ def _ocr_read(page, pd: _PageData, s: PdfSettings) -> _PageData:
     words = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
              for w in ow]
     edges = _rule_edges(rule_segments(ow.image, s.ocr_settings)) if s.ruled_tables and ow.image is not None else []
+    words = [w for w in words if not _rule_glyph(w, edges)]
     if not words:
         pd.kind = "blank"  # OCR found nothing: a blank or unreadable scan
         return pd
@@ -767,6 +768,16 @@ def _ocr_read(page, pd: _PageData, s: PdfSettings) -> _PageData:
     for _, t in pd.tables:
         t.source = "ocr"
     return pd
+
+
+def _rule_glyph(w: _Word, edges: list[dict], tol: float = 1.5) -> bool:
+    """Is an OCR word a column rule read as a letter ('1', 'l', '|' centred on a vertical rule)? It would
+    join the cell beside it ('20 Unit' + '1')."""
+    if w.text not in ("1", "l", "I", "|", "!"):
+        return False
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return any(e["orientation"] == "v" and abs(e["x0"] - cx) <= tol and e["top"] - tol <= cy <= e["bottom"] + tol
+               for e in edges)
 
 
 def _rule_edges(segments: list[dict]) -> list[dict]:
