@@ -826,12 +826,16 @@ def _spread(a, k: int, op, fill: int):
 
 def _background(a, dpi: float, span_in: float):
     """(the paper or fill tone under a grey image's pixels, pooling factor): a closing that removes dark strokes
-    narrower than ``span_in`` inches (text, rules), on the image averaged down to about 100 dpi (noise evened out)."""
+    narrower than ``span_in`` inches (text, rules), on the image averaged down to about 100 dpi and over 3 x 3
+    of those pixels (the closing's maximum would otherwise pick the scan's noise: paper taken for lighter)."""
     import numpy as np
     f = max(1, int(dpi / 100.0 + 0.5))
     h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
     pad = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge")
-    small = pad.reshape(h // f, f, w // f, f).mean(axis=(1, 3)).round().astype(np.uint8)
+    small = pad.reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+    near = np.pad(small, 1, mode="edge")
+    small = (sum(near[i:i + small.shape[0], j:j + small.shape[1]] for i in range(3) for j in range(3)) / 9)
+    small = small.round().astype(np.uint8)
     k = 2 * _px(dpi / f, span_in / 2) + 1
     return _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255), f
 
