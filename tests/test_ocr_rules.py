@@ -250,6 +250,8 @@ def test_flatten_whitens_light_fills_and_keeps_dark_bands():
                round((COLS[2] + 0.6) * 200)]
     assert (text < 100).mean() > 0.05  # ... the text on it stays dark
     assert out[band].mean() < 60  # a dark band is no light fill
+    plain = grey_page(200, fill=225)
+    assert ocr.flatten(plain, 200) is plain  # plain paper without fills is left as it is
 
 
 @pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed: run scripts/system_deps.sh ocr")

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
-           "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
-           "ocr_page", "engine_available", "release_documents", "ocr_region", "ink_share"]
+           "prepare", "flatten", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words",
+           "render_page", "ocr_page", "engine_available", "release_documents", "ocr_region", "ink_share"]
 
 MISSING = "OCR engine not installed: run scripts/system_deps.sh ocr"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -52,7 +52,7 @@ class OcrSettings:
     orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD, also for RapidOCR)
     osd_sure: float = 5.0  # OSD answers below this confidence are checked by reading the page in 4 turns
     min_vote_lead: float = 3.0  # ... where the winning turn needs this many more well-read words
-    flatten: bool = True  # grey scans: paper tone and light shading (grey header rows) divided out to white
+    flatten: bool = True  # grey scans: light fills (grey header rows) and their page's paper tone divided out
     flatten_span: float = 0.12  # inches: dark marks narrower than this (bold text lines too) are ink, not fill
     flatten_floor: int = 100  # darker backgrounds (black bands with white text) are left as they are
     denoise: bool = False  # 3x3 median filter: measured to cost values on thin low-resolution strokes
@@ -872,14 +872,16 @@ def _pool_any(m, f: int):
 
 
 def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: float = 0.85):
-    """A grey page image with its paper tone and light fills (grey header rows, tinted backgrounds) divided
-    out, so dark text and rules on them stand on white; a fill's straight edge without a rule of its own is
+    """A grey page image with light fills (grey header rows, tinted boxes) and, on such a page, its paper tone
+    divided out, so dark text and rules on them stand on white; a fill's straight edge without a rule of its own is
     drawn as one (a shaded header row's edge is its cell's). Fills darker than ``floor`` (white text on a
     black band) are kept for :func:`_invert_blocks`."""
     import numpy as np
     from PIL import Image
     a = np.asarray(gray, dtype=np.uint8)
     small, f = _background(a, dpi, span_in)
+    if not ((small >= floor) & (small < edge * np.percentile(small, 90))).any():
+        return gray  # no fills: a plain paper tone is Tesseract's to threshold (measured: dividing it out cost values)
     bg = np.repeat(np.repeat(small, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]].astype(np.float32)
     light = bg >= floor
     out = a.astype(np.float32)
