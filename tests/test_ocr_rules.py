@@ -1,5 +1,6 @@
 """Rules seen in page images (ocr.rule_segments): dashed, dotted, broken and slightly tilted rules of
-low-resolution 1-bit scans are found whole, text is not taken for rules (synthetic pages, no OCR engine)."""
+low-resolution 1-bit scans are found whole, text is not taken for rules; grey scans' shaded header rows are
+flattened so their rules, cells and text are seen (synthetic pages; one test reads with the OCR engine)."""
 from __future__ import annotations
 
 import math
@@ -256,3 +257,100 @@ def test_dotted_stretch_is_thin_ink_alone_on_its_line():
     crowded[14] = False  # ... on one side only: text sitting on the rule
     assert ocr._dotted(thin, crowded, 0, 100, 8, 13, hole=40, side=2)
     assert not ocr._dotted(np.zeros_like(a), np.zeros_like(a), 0, 100, 8, 13, hole=200, side=2)  # open cell
+HEAD = (1.5, 1.85)  # inches: a grey-shaded header above ROWS[0], two levels; no rule along its top
+
+
+def grey_page(dpi: float = 200, fill: int = 165, paper: int = 225, seed: int = 0, over: int = 0) -> Image.Image:
+    """A grey scan (tinted paper, noise, a little blur) of a table whose two-level header row is shaded:
+    its top edge is only the fill's, a cell spans columns 2-3 over their own header cells. With ``over``, the
+    header has a top rule and its fill reaches ``over`` pixels above it (printed out of register)."""
+    from PIL import ImageFilter
+    img = page(dpi, "broken", prose=True)  # ruled body, prose; 0/255
+    a = np.where(np.asarray(img) < 128, 40, paper).astype(np.uint8)
+    x0, x1 = round(COLS[0] * dpi), round(COLS[-1] * dpi)
+    a[round(HEAD[0] * dpi) - over:round(ROWS[0] * dpi), x0:x1] = fill
+    grey = Image.fromarray(a, "L")
+    d = ImageDraw.Draw(grey)
+    width = max(1, round(dpi / 100))
+    if over:
+        d.rectangle([x0, round(HEAD[0] * dpi), x1, round(HEAD[0] * dpi) + width - 1], fill=60)
+    for x in COLS:  # column rules through the header, but not through the spanning cell
+        top = HEAD[1] if x == COLS[3] else HEAD[0]
+        d.rectangle([round(x * dpi), round(top * dpi), round(x * dpi) + width - 1, round(ROWS[0] * dpi)], fill=60)
+    d.rectangle([round(COLS[2] * dpi), round(HEAD[1] * dpi), round(COLS[4] * dpi), round(HEAD[1] * dpi) + width - 1],
+                fill=60)
+    font = _font(dpi)
+    for x, y, text in ((COLS[0], HEAD[0], "Nomor"), (COLS[1], HEAD[0], "Indikator"), (COLS[2], HEAD[0], "Realisasi"),
+                       (COLS[2], HEAD[1], "Target"), (COLS[3], HEAD[1], "Capaian"), (COLS[4], HEAD[0], "Satuan")):
+        d.text(((x + 0.08) * dpi, (y + 0.08) * dpi), text, font=font, fill=40)
+    noisy = np.asarray(grey.filter(ImageFilter.GaussianBlur(0.5)), dtype=np.float64)
+    noisy += np.random.default_rng(seed).normal(0, 4, noisy.shape)
+    out = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "L")
+    out.info["dpi"] = (dpi, dpi)
+    return out
+
+
+@pytest.mark.parametrize("dpi,over", [(135, 0), (200, 0), (200, 3)])
+def test_grey_shaded_header_keeps_its_cells(dpi, over):
+    prep = ocr.prepare(grey_page(dpi, over=over), OcrSettings(orientation=False, deskew=False))
+    edges = ocr.rule_segments(prep)
+    top = _at(edges, "h", HEAD[0] * 72)  # the fill's edge is the header's top rule
+    assert top and min(e["x0"] for e in top) <= COLS[0] * 72 + 3 and max(e["x1"] for e in top) >= COLS[-1] * 72 - 3
+    split = _at(edges, "v", COLS[3] * 72)
+    assert split and min(e["top"] for e in split) >= HEAD[1] * 72 - 3, split  # the spanning cell stays whole
+    header_cells = 2 + 1 + 2 + 1
+    assert len(_cells(edges)) == (len(ROWS) - 1) * (len(COLS) - 1) + header_cells
+
+
+def test_flatten_whitens_light_fills_and_keeps_dark_bands():
+    img = grey_page(200)
+    a = np.asarray(img).copy()
+    band = (slice(round(0.2 * 200), round(0.5 * 200)), slice(round(COLS[0] * 200), round(COLS[-1] * 200)))
+    a[band] = 25  # a black band (white text on it is read after _invert_blocks)
+    dark = Image.fromarray(a, "L")
+    out = np.asarray(ocr.flatten(dark, 200))
+    fill = out[round((HEAD[0] + 0.02) * 200):round((HEAD[1] - 0.02) * 200), round((COLS[4] + 0.9) * 200):
+               round((COLS[5] - 0.05) * 200)]
+    assert fill.mean() > 235  # the shading (and the tinted paper) is gone ...
+    text = out[round((HEAD[0] + 0.08) * 200):round((HEAD[0] + 0.2) * 200), round((COLS[2] + 0.08) * 200):
+               round((COLS[2] + 0.6) * 200)]
+    assert (text < 100).mean() > 0.05  # ... the text on it stays dark
+    assert out[band].mean() < 60  # a dark band is no light fill
+    plain = grey_page(200, fill=225)
+    assert ocr.flatten(plain, 200) is plain  # plain paper without fills is left as it is
+
+
+@pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed: run scripts/system_deps.sh ocr")
+def test_dark_text_on_a_grey_header_is_read():
+    prep = ocr.prepare(grey_page(135), OcrSettings(orientation=False, deskew=False))
+    words = {w.text for w in ocr.ocr_words(prep) if HEAD[0] * 72 - 2 < w.top < ROWS[0] * 72}
+    assert {"Nomor", "Indikator", "Realisasi", "Target", "Capaian", "Satuan"} <= words, words
+
+
+@pytest.mark.skipif(not ocr.engine_available(), reason="OCR engine not installed: run scripts/system_deps.sh ocr")
+def test_a_lone_digit_in_a_tall_cell_is_read_again():
+    from lkjip.extract.pdf import _Grid, _reread_cells
+    dpi = 300
+    img = Image.new("L", (round(3 * dpi), round(6 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    k = dpi / 72
+    cells = [(36.0, 36.0, 110.0, 380.0), (110.0, 36.0, 184.0, 380.0)]  # two tall cells of a ruled column
+    d.text((70 * k, 60 * k), "0", font=_font(dpi, 8), fill=0)  # a lone '0': a small share of its cell
+    d.rectangle([150 * k, 200 * k, 150 * k + 2, 200 * k + 2], fill=0)  # a speck is no glyph
+    img.info["dpi"] = (dpi, dpi)
+    g = _Grid(cells)
+    _reread_cells(g, img, OcrSettings())
+    assert [w.text for w in g.words[0]] == ["0"]
+    assert g.words[1] == []
+
+
+def test_a_column_rule_read_as_a_letter_is_dropped():
+    from lkjip.extract.pdf import _rule_edges, _rule_glyph, _Word
+    edges = _rule_edges([{"orientation": "v", "x0": 425.0, "top": 300.0, "x1": 427.0, "bottom": 500.0}])
+
+    def word(text, x0, x1):
+        return _Word(text, x0, x1, 366.0, 374.0, 8.0, False, 85.0)
+    assert _rule_glyph(word("1", 425.3, 428.2), edges)  # on the rule: the rule itself
+    assert not _rule_glyph(word("1", 431.0, 434.0), edges)  # a '1' in the cell beside it
+    assert not _rule_glyph(word("20", 424.0, 430.0), edges)
+    assert not _rule_glyph(_Word("1", 425.3, 428.2, 600.0, 608.0, 8.0, False, 85.0), edges)  # below the rule

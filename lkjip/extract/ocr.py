@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Optional
 
 __all__ = ["OcrSettings", "OcrWord", "OcrPage", "OcrEngineMissing", "page_needs_ocr", "text_layer_needs_ocr",
-           "prepare", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words", "render_page",
-           "render_for_ocr", "ocr_page", "ocr_image", "engine_available", "release_documents", "ocr_region",
-           "ink_share"]
+           "prepare", "flatten", "estimate_skew", "detect_orientation", "remove_rules", "rule_segments", "ocr_words",
+           "render_page", "render_for_ocr", "ocr_page", "ocr_image", "engine_available", "release_documents",
+           "ocr_region", "ink_share"]
 
 MISSING = "OCR engine not installed: run scripts/system_deps.sh ocr"
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -54,6 +54,9 @@ class OcrSettings:
     orientation: bool = True  # find pages turned by 90/180/270 (Tesseract OSD, also for RapidOCR)
     osd_sure: float = 5.0  # OSD answers below this confidence are checked by reading the page in 4 turns
     min_vote_lead: float = 3.0  # ... where the winning turn needs this many more well-read words
+    flatten: bool = True  # grey scans: light fills (grey header rows) and their page's paper tone divided out
+    flatten_span: float = 0.12  # inches: dark marks narrower than this (bold text lines too) are ink, not fill
+    flatten_floor: int = 100  # darker backgrounds (black bands with white text) are left as they are
     denoise: bool = False  # 3x3 median filter: measured to cost values on thin low-resolution strokes
     remove_rules: bool = False  # erase long ruled lines first: measured no better (Tesseract uses them as layout)
     min_rule_len: float = 0.5  # inches: dark runs at least this long are rules
@@ -846,6 +849,90 @@ def detect_orientation(image, settings: OcrSettings | None = None) -> tuple[int,
     return 0, 0.0
 
 
+def _spread(a, k: int, op, fill: int):
+    """``op`` (np.maximum / np.minimum) of ``a`` over a k x k window (a grey dilation or erosion), ``fill`` outside."""
+    for axis in (0, 1):
+        b = a if axis == 0 else a.T
+        out = b.copy()
+        for d in range(1, k // 2 + 1):
+            out = op(op(out, _shift(b, d, fill)), _shift(b, -d, fill))
+        a = out if axis == 0 else out.T
+    return a
+
+
+def _background(a, dpi: float, span_in: float):
+    """(the paper or fill tone under a grey image's pixels, pooling factor): a closing that removes dark strokes
+    narrower than ``span_in`` inches (text, rules), on the image averaged down to about 100 dpi and over 3 x 3
+    of those pixels (the closing's maximum would otherwise pick the scan's noise: paper taken for lighter)."""
+    import numpy as np
+    f = max(1, int(dpi / 100.0 + 0.5))
+    h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
+    pad = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge")
+    small = pad.reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+    near = np.pad(small, 1, mode="edge")
+    small = (sum(near[i:i + small.shape[0], j:j + small.shape[1]] for i in range(3) for j in range(3)) / 9)
+    small = small.round().astype(np.uint8)
+    k = 2 * _px(dpi / f, span_in / 2) + 1
+    return _spread(_spread(small, k, np.maximum, 0), k, np.minimum, 255), f
+
+
+def _steps(small, floor: int, edge: float):
+    """Pixels either side of a step between two light tones (a fill's edge; a scan blurs it over a pixel or
+    two): the darker at most ``edge`` times the lighter, both at least ``floor``."""
+    import numpy as np
+    hi, lo = _spread(small, 5, np.maximum, 0).astype(np.int16), _spread(small, 5, np.minimum, 255).astype(np.int16)
+    mid = (hi + lo) // 2
+    return ((lo >= floor) & (lo < edge * hi) & (_spread(small, 3, np.maximum, 0) >= mid)
+            & (_spread(small, 3, np.minimum, 255) < mid))
+
+
+def _along(m, run: int, axis: int, across: int):
+    """Where mask ``m`` runs at least ``run`` long along ``axis``, grown ``across`` pixels across it (a step of a
+    pixel across allowed: a scan's lines are a little tilted)."""
+    t = m if axis == 1 else m.T
+    wide = t | _shift(t, 1) | _shift(t, -1)
+    lines = _long_runs(wide if axis == 1 else wide.T, run, axis)
+    t = lines if axis == 1 else lines.T
+    grown = t.copy()
+    for d in range(1, across + 1):
+        grown |= _shift(t, d) | _shift(t, -d)
+    return grown if axis == 1 else grown.T
+
+
+def _pool_any(m, f: int):
+    """A mask shrunk by ``f`` (padded), a cell set when any of its pixels is."""
+    import numpy as np
+    h, w = -(-m.shape[0] // f) * f, -(-m.shape[1] // f) * f
+    pad = np.pad(m, ((0, h - m.shape[0]), (0, w - m.shape[1])))
+    return pad.reshape(h // f, f, w // f, f).any(axis=(1, 3))
+
+
+def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: float = 0.85):
+    """A grey page image with light fills (grey header rows, tinted boxes) and, on such a page, its paper tone
+    divided out, so dark text and rules on them stand on white; a fill's straight edge without a rule of its own is
+    drawn as one (a shaded header row's edge is its cell's). Fills darker than ``floor`` (white text on a
+    black band) are kept for :func:`_invert_blocks`."""
+    import numpy as np
+    from PIL import Image
+    a = np.asarray(gray, dtype=np.uint8)
+    small, f = _background(a, dpi, span_in)
+    if not ((small >= floor) & (small < edge * np.percentile(small, 90))).any():
+        return gray  # no fills: a plain paper tone is Tesseract's to threshold (measured: dividing it out cost values)
+    bg = np.repeat(np.repeat(small, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]].astype(np.float32)
+    light = bg >= floor
+    out = a.astype(np.float32)
+    out[light] = np.minimum(255.0, out[light] * 255.0 / bg[light])
+    out = np.rint(out).astype(np.uint8)
+    steps, ink = _steps(small, floor, edge), _pool_any(out <= _otsu(out), f)
+    # a dip under crowded bold text is no straight line; a rule drawn along the edge needs no second one
+    run, near = _px(dpi / f, 2 * span_in), _px(dpi / f, 0.03)
+    border = np.zeros(small.shape, dtype=bool)
+    for axis in (0, 1):
+        border |= steps & _along(steps, run, axis, 0) & ~_along(ink, run, axis, near)
+    out[np.repeat(np.repeat(border, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]] = 0
+    return Image.fromarray(out, "L")
+
+
 def _is_bitonal(gray) -> bool:
     """True for a black-and-white image (a 1-bit scan rendered to gray): almost no mid-grey pixels."""
     import numpy as np
@@ -865,6 +952,8 @@ def prepare(image, settings: OcrSettings | None = None):
     dpi = _dpi(image, s.default_dpi)
     gray = _gray(image)
     bitonal = s.bitonal_cleanup and (image.mode == "1" or bool(image.info.get("ocr_bitonal")) or _is_bitonal(gray))
+    if s.flatten and not bitonal:
+        gray = flatten(gray, dpi, s.flatten_span, s.flatten_floor)
     if dpi < s.min_dpi:
         f = s.target_dpi / dpi
         gray = gray.resize((round(gray.width * f), round(gray.height * f)), Image.BICUBIC)

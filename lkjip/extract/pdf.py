@@ -821,12 +821,23 @@ def _ocr_layout(image, pd: _PageData, s: PdfSettings) -> None:
     words = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
              for w in ow]
     edges = _rule_edges(rule_segments(ow.image, s.ocr_settings)) if s.ruled_tables and ow.image is not None else []
+    words = [w for w in words if not _rule_glyph(w, edges)]
     if not words:
         pd.kind = "blank"  # OCR found nothing: a blank or unreadable scan
         return
     _layout(pd, words, edges, s, reread=lambda g: _reread_cells(g, ow.image, s.ocr_settings))
     for _, t in pd.tables:
         t.source = "ocr"
+
+
+def _rule_glyph(w: _Word, edges: list[dict], tol: float = 1.5) -> bool:
+    """Is an OCR word a column rule read as a letter ('1', 'l', '|' centred on a vertical rule)? It would
+    join the cell beside it ('20 Unit' + '1')."""
+    if w.text not in ("1", "l", "I", "|", "!"):
+        return False
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return any(e["orientation"] == "v" and abs(e["x0"] - cx) <= tol and e["top"] - tol <= cy <= e["bottom"] + tol
+               for e in edges)
 
 
 def _rule_edges(segments: list[dict]) -> list[dict]:
@@ -883,19 +894,21 @@ def _cut_at_words(edges: list[dict], words: list[_Word]) -> list[dict]:
     return out
 
 
-def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 0.004,
+def _reread_cells(g: "_Grid", image, os_: OcrSettings, sure: float = 80.0, ink: float = 4.0,
                   speck: float = 50.0) -> None:
     """OCR again, alone, the cells of a ruled table read unsurely (a word below ``sure``) or not at
-    all though they hold ink: page layout analysis mixes cell text with rules and neighbours
-    ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' lost); the better-read version is kept, without
-    its specks (lines of dots or of single characters read below ``speck``)."""
+    all though they hold a glyph's ink (``ink`` square points, however large the cell: a lone '0' in a
+    tall cell is a small share of it): page layout analysis mixes cell text with rules and neighbours
+    and drops lone small glyphs ('Realisasi Kinerja' → 'Amuswomubuyaesai', '1.' and '0' lost); the
+    better-read version is kept, without its specks (lines of dots or of single characters read below
+    ``speck``)."""
     if image is None:
         return
     for k, box in enumerate(g.cells):
         ws = g.words[k]
         if ws and min(w.conf for w in ws) >= sure:
             continue
-        if not ws and ink_share(image, box) < ink:
+        if not ws and ink_share(image, box) * (box[2] - box[0] - 3) * (box[3] - box[1] - 3) < ink:  # 1.5 pt inset
             continue
         new = [_Word(w.text, w.x0, w.x1, w.top, w.bottom, round(w.bottom - w.top, 1), False, w.confidence)
                for w in ocr_region(image, box, os_)]
