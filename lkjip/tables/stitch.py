@@ -7,6 +7,7 @@ that starts with a different header is a table of its own; it shares the caption
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass, field
 
 from lkjip.model import RawDocument, RawRow, RawTable, TextBlock
@@ -73,19 +74,27 @@ def _without_columns(rows: list[RawRow], drop: list[int]) -> list[RawRow]:
 
 
 def _column_width(rows: list[RawRow], i: int) -> float:
-    """Width of column i (its narrowest cell box): a column made by a stray rule is a sliver."""
-    return min((r.cells[i].bbox[2] - r.cells[i].bbox[0] for r in rows if i < len(r.cells) and r.cells[i].bbox),
-               default=0.0)
+    """Width of column i (the median of its cell boxes)."""
+    widths = [r.cells[i].bbox[2] - r.cells[i].bbox[0] for r in rows if i < len(r.cells) and r.cells[i].bbox]
+    return statistics.median(widths) if widths else 0.0
 
 
-def spurious_columns(prev: LogicalTable, piece: RawTable) -> list[int]:
-    """Columns of an OCR'd headerless piece, empty in every row, that make it wider than the table it
-    continues (a rule the scan showed where there is none); [] when the widths agree without them."""
+def spurious_columns(prev: LogicalTable, piece: RawTable, sliver: float = 0.4) -> list[int]:
+    """Columns of an OCR'd headerless piece that starts on the page after ``prev`` ends, empty in every row
+    and slivers (narrower than ``sliver`` times the median filled column), that make it wider than the table
+    it continues: a rule the scan showed where there is none. [] when the widths agree without them; a
+    wider table's empty columns (quarters not yet reported) are real columns."""
     extra = _width(piece.rows) - _width(prev.rows)
     empty = _empty_columns(piece.rows)
-    if piece.source != "ocr" or extra < 1 or len(empty) < extra or _header_count(piece.rows) > 0:
+    last = prev.rows[-1].page if prev.rows else None
+    first = piece.rows[0].page if piece.rows else None
+    if (piece.source != "ocr" or extra < 1 or len(empty) < extra or _header_count(piece.rows) > 0
+            or last is None or first != last + 1):
         return []
-    return sorted(sorted(empty, key=lambda i: _column_width(piece.rows, i))[:extra])
+    filled = [_column_width(piece.rows, i) for i in range(_width(piece.rows)) if i not in empty]
+    narrow = sliver * statistics.median(filled) if filled else 0.0
+    slivers = [i for i in empty if _column_width(piece.rows, i) < narrow]
+    return sorted(sorted(slivers, key=lambda i: _column_width(piece.rows, i))[:extra]) if len(slivers) >= extra else []
 
 
 def continues(prev: LogicalTable, piece: RawTable) -> tuple[bool, int]:
