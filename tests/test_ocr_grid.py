@@ -58,13 +58,26 @@ def test_a_figure_glued_to_text_across_a_rule_keeps_the_rule():
     assert [len(r.cells) for r in t.rows] == [4, 4, 4]
 
 
+def _row_words(y: float, *texts: str, xs=(55, 85, 205, 305)) -> list:
+    """One printed line of words, one word a column."""
+    return [_word(t, x, y) for t, x in zip(texts, xs)]
+
+
+def _forum_row() -> list:
+    """The last row: a number, a name and two figures."""
+    return _row_words(165, "2", "Forum", "290.945.000", "285.600.000")
+
+
+def _middle_row_lost(x_from: float) -> list[dict]:
+    """The grid's rules with the middle row's column rules right of ``x_from`` lost, the other rows' kept."""
+    edges = [e for e in _rules() if not (e["orientation"] == "v" and x_from < e["x0"] < 350)]
+    return edges + _rules(ys=(100.0, 120.0))[-5:] + _rules(ys=(160.0, 200.0))[-5:]
+
+
 def test_cells_merged_by_rules_the_scan_lost_are_split_into_their_columns():
     # the middle row's inner rules are lost (a picture behind the table): its figures still reach their columns
-    edges = [e for e in _rules() if not (e["orientation"] == "v" and 100 < e["x0"] < 350)]
-    edges += _rules(ys=(100.0, 120.0))[-5:] + _rules(ys=(160.0, 200.0))[-5:]
-    words = _header_words() + [_word("1", 55, 125), _word("Penguatan", 85, 125), _word("866.600.000", 205, 125),
-                               _word("860.924.000", 305, 125), _word("2", 55, 165), _word("Forum", 85, 165),
-                               _word("290.945.000", 205, 165), _word("285.600.000", 305, 165)]
+    edges = _middle_row_lost(100)
+    words = _header_words() + _row_words(125, "1", "Penguatan", "866.600.000", "860.924.000") + _forum_row()
     t = _table(words, edges)
     assert [r.texts for r in t.rows[1:]] == [["1", "Penguatan", "866.600.000", "860.924.000"],
                                             ["2", "Forum", "290.945.000", "285.600.000"]]
@@ -72,11 +85,8 @@ def test_cells_merged_by_rules_the_scan_lost_are_split_into_their_columns():
 
 def test_a_spanning_row_of_words_stays_one_cell():
     # a 'Sasaran' row printed across the table: words, no figures, one printed line
-    edges = [e for e in _rules() if not (e["orientation"] == "v" and 60 < e["x0"] < 350)]
-    edges += _rules(ys=(100.0, 120.0))[-5:] + _rules(ys=(160.0, 200.0))[-5:]
-    words = _header_words() + [_word("1.", 55, 125), _word("Sasaran", 85, 125), _word("Meningkatnya", 210, 125),
-                               _word("pelayanan", 320, 125), _word("2", 55, 165), _word("Forum", 85, 165),
-                               _word("290.945.000", 205, 165), _word("285.600.000", 305, 165)]
+    edges = _middle_row_lost(60)
+    words = _header_words() + _row_words(125, "1.", "Sasaran", "Meningkatnya", "pelayanan", xs=(55, 85, 210, 320)) + _forum_row()
     t = _table(words, edges)
     row = [x for x in t.rows[1].texts if x]
     assert row == ["1.", "Sasaran Meningkatnya pelayanan"] or row == ["1. Sasaran Meningkatnya pelayanan"]

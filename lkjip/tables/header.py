@@ -55,10 +55,20 @@ class Header:
         return [c.label for c in self.columns]
 
 
+def _colnums_in(text: str) -> list[str]:
+    """A cell's column numbers: two in one cell ('3 4') when the row's text slid one column over."""
+    parts = text.split()
+    if len(parts) > 1 and all(COLNUM.match(p) for p in parts):
+        nums = [int(re.sub(r"\D", "", p)) for p in parts]
+        if all(b == a + 1 for a, b in zip(nums, nums[1:])):
+            return parts
+    return [text]
+
+
 def is_colnum_row(texts: list[str], strict: bool = False) -> bool:
     """A row numbering the columns: '(1) (2) (3)', '1 2 3 4' (typos like '1 2 2 4' allowed), or a form's
     own numbers ('2 3 7 8 9 10 14'); ``strict`` asks for mostly consecutive numbers."""
-    vals = [t for t in texts if t.strip()]
+    vals = [p for t in texts if t.strip() for p in _colnums_in(t)]
     bad = [i for i, v in enumerate(vals) if not COLNUM.match(v.strip())]
     if bad == [0] and len(vals) >= 5 and len(vals[0].strip()) <= 3 and strict:
         vals = vals[1:]  # OCR misread the first number ('al 2 3 4 5 6'): the rest still numbers the columns
@@ -108,8 +118,14 @@ def is_header_row(texts: list[str], first: bool) -> bool:
 def count_header_rows(rows: list[list[str]], limit: int = 5) -> int:
     """How many leading rows form the header (0 when the table starts with data)."""
     n = 0
+    numbered = False
     for texts in rows[:limit]:
+        # below the column numbers only short unit marks ('K', 'Rp', '%') still belong to the header:
+        # a label there is a section row of the data ('PROGRAM PROMOSI KESEHATAN')
+        if numbered and any(len(t.strip()) > 8 for t in texts):
+            break
         if is_header_row(texts, first=(n == 0)):
+            numbered = numbered or (n > 0 and is_colnum_row(texts))
             n += 1
         else:
             break
