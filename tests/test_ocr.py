@@ -272,3 +272,13 @@ def test_specks_of_dotted_rules_are_dropped_from_ocr_cells():
     assert [w.text for w in _drop_specks(cell, 50)] == ["97,95", "100", "—"]  # a dash beside a figure stays
     assert [w.text for w in _drop_specks([_w("-", 10, 0, 90)], 50)] == ["-"]  # a lone '-' is the cell's value
     assert [w.text for w in _drop_specks([_w("100,00", 10, 0, 90), _w("%", 10, 12, 90)], 50)] == ["100,00", "%"]
+
+
+def test_otsu_threshold_of_a_large_page_is_counted_in_chunks():
+    # an A3 page at 300 dpi is 17 million pixels: its histogram must not take an int64 copy of them at once
+    import numpy as np
+    from lkjip.extract.ocr import _otsu
+    rng = np.random.default_rng(0)
+    a = np.where(rng.random((1500, 1500)) < 0.1, 30, 220).astype(np.uint8)  # more than one chunk of pixels
+    assert 30 <= _otsu(a) < 220
+    assert _otsu(a) == _otsu(np.ascontiguousarray(a[:700]))  # same two tones, same threshold

@@ -56,3 +56,20 @@ def test_a_wider_table_s_empty_columns_are_real_columns():
     assert len(stitch(RawDocument(blocks=[HEAD, below], format="pdf"))) == 2
     wide = RawTable(rows=[_row(4, *below.rows[0].texts, widths=widths)], source="ocr", style="ruled")
     assert len(stitch(RawDocument(blocks=[HEAD, wide], format="pdf"))) == 2  # not slivers: a table of its own
+
+
+def test_a_continuation_with_its_name_column_ruled_in_two_is_lined_up():
+    # page 2 rules the indented kegiatan names apart from the programme names: one column more, never
+    # both filled in a row; its figures must stay under ANGGARAN / REALISASI, not slide one column over
+    w6, w7 = [30.0, 150.0, 100.0, 100.0, 40.0], [30.0, 20.0, 130.0, 100.0, 100.0, 40.0]
+    head = RawTable(rows=[_row(1, "NO", "PROGRAM/KEGIATAN", "ANGGARAN (Rp)", "REALISASI (Rp)", "%", widths=w6),
+                          _row(1, "", "Penguatan Forum", "866.600.000", "860.924.000", "99,34", widths=w6)],
+                    source="pdf", style="ruled")
+    cont = RawTable(rows=[_row(2, "", "PROGRAM SARANA", "", "3.945.810.000", "", "", widths=w7),
+                          _row(2, "", "", "Pencegahan Penyakit", "640.582.600", "522.204.200", "81,52", widths=w7),
+                          _row(2, "", "Peningkatan Mutu", "", "515.102.000", "476.950.840", "92,59", widths=w7)],
+                    source="pdf", style="ruled")
+    (table,) = stitch(RawDocument(blocks=[head, cont], format="pdf"))
+    assert [r.texts for r in table.rows[2:]] == [["", "PROGRAM SARANA", "3.945.810.000", "", ""],
+                                                 ["", "Pencegahan Penyakit", "640.582.600", "522.204.200", "81,52"],
+                                                 ["", "Peningkatan Mutu", "515.102.000", "476.950.840", "92,59"]]

@@ -268,7 +268,10 @@ def _dpi(image, default: float) -> float:
 def _otsu(a) -> int:
     """Otsu's threshold of a uint8 array."""
     import numpy as np
-    hist = np.bincount(a.ravel(), minlength=256).astype(np.float64)
+    flat = a.ravel()
+    hist = np.zeros(256, dtype=np.float64)
+    for k in range(0, flat.size, 1 << 20):  # bincount copies its input as int64: 8 bytes a pixel at once
+        hist += np.bincount(flat[k:k + (1 << 20)], minlength=256)
     total = hist.sum() or 1.0
     w0 = np.cumsum(hist)
     m = np.cumsum(hist * np.arange(256))

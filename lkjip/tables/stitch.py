@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
+from typing import Optional
 
-from lkjip.model import RawDocument, RawRow, RawTable, TextBlock
+from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
+from lkjip.normalize.numbers import looks_numeric
 from lkjip.tables.caption import Caption, find_caption, is_heading
 from lkjip.tables.header import count_header_rows
 
@@ -97,6 +99,78 @@ def spurious_columns(prev: LogicalTable, piece: RawTable, sliver: float = 0.4) -
     return sorted(sorted(slivers, key=lambda i: _column_width(piece.rows, i))[:extra]) if len(slivers) >= extra else []
 
 
+def _numeric_columns(rows: list[RawRow], width: int) -> list[bool]:
+    """Per column: whether most of its filled cells are figures."""
+    out = []
+    for i in range(width):
+        filled = [r.cells[i].text.strip() for r in rows if i < len(r.cells) and r.cells[i].text.strip()]
+        out.append(bool(filled) and sum(looks_numeric(t) for t in filled) * 2 > len(filled))
+    return out
+
+
+def _spans(rows: list[RawRow], width: int) -> list[Optional[tuple[float, float]]]:
+    """Per column: the median left and right edge of its cell boxes (None without boxes)."""
+    out = []
+    for i in range(width):
+        boxes = [r.cells[i].bbox for r in rows if i < len(r.cells) and r.cells[i].bbox]
+        out.append((statistics.median(b[0] for b in boxes), statistics.median(b[2] for b in boxes)) if boxes else None)
+    return out
+
+
+def _overlap(a: Optional[tuple[float, float]], b: Optional[tuple[float, float]]) -> float:
+    """Intersection over union of two column spans (0 without boxes)."""
+    if a is None or b is None:
+        return 0.0
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return max(0.0, inter) / union if union > 0 else 0.0
+
+
+def _never_both(rows: list[RawRow], i: int) -> bool:
+    """Whether no row has text in both column i and column i+1 (one printed column ruled in two)."""
+    return not any(i + 1 < len(r.cells) and r.cells[i].text.strip() and r.cells[i + 1].text.strip() for r in rows)
+
+
+def _merged(rows: list[RawRow], i: int) -> list[RawRow]:
+    """Rows with columns i and i+1 made one (the text of whichever is filled)."""
+    out = []
+    for r in rows:
+        cells = list(r.cells)
+        if i + 1 < len(cells):
+            a, b = cells[i], cells[i + 1]
+            keep = a if a.text.strip() else b
+            box = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3])) \
+                if a.bbox and b.bbox else keep.bbox
+            cells[i:i + 2] = [Cell(text=keep.text, raw=keep.raw, line=keep.line, page=keep.page, bbox=box,
+                                   bold=keep.bold, confidence=keep.confidence, note=keep.note)]
+        out.append(RawRow(cells=cells, line=r.line, page=r.page))
+    return out
+
+
+def aligned(prev: LogicalTable, rows: list[RawRow]) -> list[RawRow]:
+    """A continuation one column wider than its table, with the two columns that are never filled in the
+    same row made one where that lines its figure columns up with the table's (an indented name column
+    ruled apart on one page): else its figures would land one column over (realisasi read as anggaran)."""
+    width = _width(prev.rows)
+    if _width(rows) != width + 1:
+        return rows
+    want = _numeric_columns(prev.rows[_header_count(prev.rows):], width)
+
+    spans = _spans(prev.rows, width)
+
+    def fit(rs: list[RawRow]) -> tuple[int, float]:
+        """Columns whose kind (figures or not) agrees with the table's, then how well they lie under its."""
+        kinds = sum(a == b for a, b in zip(_numeric_columns(rs, width), want))
+        return kinds, sum(_overlap(a, b) for a, b in zip(spans, _spans(rs, width)))
+    best, score = rows, fit(rows)
+    for i in range(width):
+        if _never_both(rows, i):
+            cand = _merged(rows, i)
+            if fit(cand) > score:
+                best, score = cand, fit(cand)
+    return best
+
+
 def continues(prev: LogicalTable, piece: RawTable) -> tuple[bool, int]:
     """Whether ``piece`` continues ``prev``, and how many repeated header rows to drop from it."""
     n_prev = _header_count(prev.rows)
@@ -132,7 +206,7 @@ def stitch(doc: RawDocument) -> list[LogicalTable]:
             ok, drop = continues(tables[-1], RawTable(rows=rows, source=block.source, style=block.style))
             if ok:
                 tables[-1].piece_starts.add(len(tables[-1].rows))
-                tables[-1].rows.extend(rows[drop:])
+                tables[-1].rows.extend(aligned(tables[-1], rows[drop:]))
                 tables[-1].pieces.append(block)
                 continue
             tables.append(LogicalTable(rows=list(block.rows), pieces=[block], caption=tables[-1].caption,
