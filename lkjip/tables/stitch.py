@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from lkjip.model import Cell, RawDocument, RawRow, RawTable, TextBlock
@@ -55,18 +55,33 @@ def _header_count(rows: list[RawRow]) -> int:
 _PAGE_LABEL = re.compile(r"^(?:[A-Za-z]{1,4}\.?\s*[-–.]?\s*)?\d{1,4}$")
 
 
+def _next_page(prev: LogicalTable, piece: RawTable) -> bool:
+    """Whether ``piece`` starts on the page after the one ``prev`` ends on (a page break between them)."""
+    last = prev.rows[-1].page if prev.rows else None
+    first = piece.rows[0].page if piece.rows else None
+    return last is not None and first == last + 1
+
+
 def _footer_only(gap: list[TextBlock], prev: LogicalTable, piece: RawTable) -> bool:
     """Whether the text between a table and the next piece is only the page label printed under the
     table at the page break (a running footer the reader could not recognise as such)."""
-    last = prev.rows[-1].page if prev.rows else None
-    first = piece.rows[0].page if piece.rows else None
-    return (last is not None and first == last + 1
-            and all(b.page == last and _PAGE_LABEL.match(b.text.strip()) for b in gap))
+    return _next_page(prev, piece) and all(b.page == prev.rows[-1].page and _PAGE_LABEL.match(b.text.strip())
+                                           for b in gap)
+
+
+def _column(rows: list[RawRow], i: int) -> list[Cell]:
+    """The cells of column i (rows too short to have one left out)."""
+    return [r.cells[i] for r in rows if i < len(r.cells)]
+
+
+def _filled(rows: list[RawRow], i: int) -> list[str]:
+    """The texts of column i's filled cells."""
+    return [c.text.strip() for c in _column(rows, i) if c.text.strip()]
 
 
 def _empty_columns(rows: list[RawRow]) -> list[int]:
     """Columns of a piece that are empty in every row."""
-    return [i for i in range(_width(rows)) if not any(i < len(r.cells) and r.cells[i].text.strip() for r in rows)]
+    return [i for i in range(_width(rows)) if not _filled(rows, i)]
 
 
 def _without_columns(rows: list[RawRow], drop: list[int]) -> list[RawRow]:
@@ -77,7 +92,7 @@ def _without_columns(rows: list[RawRow], drop: list[int]) -> list[RawRow]:
 
 def _column_width(rows: list[RawRow], i: int) -> float:
     """Width of column i (the median of its cell boxes)."""
-    widths = [r.cells[i].bbox[2] - r.cells[i].bbox[0] for r in rows if i < len(r.cells) and r.cells[i].bbox]
+    widths = [c.bbox[2] - c.bbox[0] for c in _column(rows, i) if c.bbox]
     return statistics.median(widths) if widths else 0.0
 
 
@@ -88,10 +103,8 @@ def spurious_columns(prev: LogicalTable, piece: RawTable, sliver: float = 0.4) -
     wider table's empty columns (quarters not yet reported) are real columns."""
     extra = _width(piece.rows) - _width(prev.rows)
     empty = _empty_columns(piece.rows)
-    last = prev.rows[-1].page if prev.rows else None
-    first = piece.rows[0].page if piece.rows else None
     if (piece.source != "ocr" or extra < 1 or len(empty) < extra or _header_count(piece.rows) > 0
-            or last is None or first != last + 1):
+            or not _next_page(prev, piece)):
         return []
     filled = [_column_width(piece.rows, i) for i in range(_width(piece.rows)) if i not in empty]
     narrow = sliver * statistics.median(filled) if filled else 0.0
@@ -101,20 +114,14 @@ def spurious_columns(prev: LogicalTable, piece: RawTable, sliver: float = 0.4) -
 
 def _numeric_columns(rows: list[RawRow], width: int) -> list[bool]:
     """Per column: whether most of its filled cells are figures."""
-    out = []
-    for i in range(width):
-        filled = [r.cells[i].text.strip() for r in rows if i < len(r.cells) and r.cells[i].text.strip()]
-        out.append(bool(filled) and sum(looks_numeric(t) for t in filled) * 2 > len(filled))
-    return out
+    return [bool(texts) and sum(looks_numeric(t) for t in texts) * 2 > len(texts)
+            for texts in (_filled(rows, i) for i in range(width))]
 
 
 def _spans(rows: list[RawRow], width: int) -> list[Optional[tuple[float, float]]]:
     """Per column: the median left and right edge of its cell boxes (None without boxes)."""
-    out = []
-    for i in range(width):
-        boxes = [r.cells[i].bbox for r in rows if i < len(r.cells) and r.cells[i].bbox]
-        out.append((statistics.median(b[0] for b in boxes), statistics.median(b[2] for b in boxes)) if boxes else None)
-    return out
+    return [(statistics.median(b[0] for b in boxes), statistics.median(b[2] for b in boxes)) if boxes else None
+            for boxes in ([c.bbox for c in _column(rows, i) if c.bbox] for i in range(width))]
 
 
 def _overlap(a: Optional[tuple[float, float]], b: Optional[tuple[float, float]]) -> float:
@@ -141,8 +148,7 @@ def _merged(rows: list[RawRow], i: int) -> list[RawRow]:
             keep = a if a.text.strip() else b
             box = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3])) \
                 if a.bbox and b.bbox else keep.bbox
-            cells[i:i + 2] = [Cell(text=keep.text, raw=keep.raw, line=keep.line, page=keep.page, bbox=box,
-                                   bold=keep.bold, confidence=keep.confidence, note=keep.note)]
+            cells[i:i + 2] = [replace(keep, bbox=box)]
         out.append(RawRow(cells=cells, line=r.line, page=r.page))
     return out
 
@@ -155,20 +161,14 @@ def aligned(prev: LogicalTable, rows: list[RawRow]) -> list[RawRow]:
     if _width(rows) != width + 1:
         return rows
     want = _numeric_columns(prev.rows[_header_count(prev.rows):], width)
-
     spans = _spans(prev.rows, width)
 
     def fit(rs: list[RawRow]) -> tuple[int, float]:
         """Columns whose kind (figures or not) agrees with the table's, then how well they lie under its."""
         kinds = sum(a == b for a, b in zip(_numeric_columns(rs, width), want))
         return kinds, sum(_overlap(a, b) for a, b in zip(spans, _spans(rs, width)))
-    best, score = rows, fit(rows)
-    for i in range(width):
-        if _never_both(rows, i):
-            cand = _merged(rows, i)
-            if fit(cand) > score:
-                best, score = cand, fit(cand)
-    return best
+    # the first best wins: as printed unless a merge fits better
+    return max([rows] + [_merged(rows, i) for i in range(width) if _never_both(rows, i)], key=fit)
 
 
 def continues(prev: LogicalTable, piece: RawTable) -> tuple[bool, int]:
