@@ -531,10 +531,13 @@ class _Grid:
         b = self.bbox
         return b[0] <= x <= b[2] and b[1] <= y <= b[3]
 
+    def _position(self, w: _Word) -> tuple[int, int]:
+        """Grid (row, column) under a word's centre; -1 or past the last one outside the grid."""
+        return (bisect.bisect_right(self.ys, (w.top + w.bottom) / 2) - 1,
+                bisect.bisect_right(self.xs, (w.x0 + w.x1) / 2) - 1)
+
     def add(self, w: _Word) -> bool:
-        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        c = bisect.bisect_right(self.xs, cx) - 1
-        r = bisect.bisect_right(self.ys, cy) - 1
+        r, c = self._position(w)
         if not (0 <= r < len(self.slot) and 0 <= c < len(self.slot[0])):
             return False
         k = self.slot[r][c]
@@ -544,9 +547,8 @@ class _Grid:
         return True
 
     def _slot_of(self, w: _Word) -> tuple[int, int]:
-        """Grid (row, column) of a word's centre."""
-        r = bisect.bisect_right(self.ys, (w.top + w.bottom) / 2) - 1
-        c = bisect.bisect_right(self.xs, (w.x0 + w.x1) / 2) - 1
+        """Grid (row, column) of a word's centre, the nearest one for a word outside the grid."""
+        r, c = self._position(w)
         return max(0, min(r, len(self.ys) - 2)), max(0, min(c, len(self.xs) - 2))
 
     def _lost_rules(self, k: int, sure: float = 60.0) -> bool:
@@ -606,7 +608,7 @@ class _Grid:
             for w in l.words:
                 c = col_of.get(id(w))
                 if c is None:  # a word glued from two pieces: find the piece's column by position
-                    c = max(0, min(len(self.xs) - 2, bisect.bisect_right(self.xs, (w.x0 + w.x1) / 2) - 1))
+                    c = self._slot_of(w)[1]
                 d[c].append(w)
             frags.append(d)
         return lines, frags
