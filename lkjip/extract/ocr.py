@@ -373,9 +373,32 @@ def _work_ink(gray, dpi: float):
     ink = a <= thr
     f = max(1, int(dpi / _RULE_DPI + 0.25))
     if f > 1:
-        h, w = ink.shape[0] // f * f, ink.shape[1] // f * f
-        ink = ink[:h, :w].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+        ink = _blocks(ink, f).any(axis=(1, 3))
     return ink, f
+
+
+def _blocks(a, f: int, pad: Optional[str] = None):
+    """``a`` cut into ``f`` x ``f`` blocks (shape h/f, f, w/f, f): its ragged edge trimmed, or padded to whole
+    blocks (``pad``: an ``np.pad`` mode)."""
+    import numpy as np
+    if pad is None:
+        h, w = a.shape[0] // f * f, a.shape[1] // f * f
+        a = a[:h, :w]
+    else:
+        h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
+        a = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode=pad)
+    return a.reshape(h // f, f, w // f, f)
+
+
+def _unpool(small, f: int, shape: tuple[int, int]):
+    """A pooled array blown up ``f`` times to ``shape``: cropped, or zero beyond it where pooling trimmed."""
+    import numpy as np
+    up = np.repeat(np.repeat(small, f, axis=0), f, axis=1)[:shape[0], :shape[1]]
+    if up.shape == tuple(shape):
+        return up
+    out = np.zeros(shape, dtype=up.dtype)
+    out[:up.shape[0], :up.shape[1]] = up
+    return out
 
 
 def _shift(m, d: int, fill=False):
@@ -712,11 +735,7 @@ def _rule_masks(size: tuple[int, int], found):
                 if kind != "block" and c0 <= d0 and d1 <= c1 and a0 <= b0 and b1 <= a1:
                     m[d0:d1, b0:b1] = True
         marks.append(m)
-    small = marks[0] | marks[1].T
-    big = np.zeros((size[1], size[0]), dtype=bool)
-    up = np.repeat(np.repeat(small, f, axis=0), f, axis=1)
-    big[:up.shape[0], :up.shape[1]] = up
-    return big
+    return _unpool(marks[0] | marks[1].T, f, (size[1], size[0]))
 
 
 def rule_segments(image, settings: OcrSettings | None = None) -> list[dict]:
@@ -869,9 +888,7 @@ def _background(a, dpi: float, span_in: float):
     of those pixels (the closing's maximum would otherwise pick the scan's noise: paper taken for lighter)."""
     import numpy as np
     f = max(1, int(dpi / 100.0 + 0.5))
-    h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
-    pad = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])), mode="edge")
-    small = pad.reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+    small = _blocks(a, f, "edge").mean(axis=(1, 3))
     near = np.pad(small, 1, mode="edge")
     small = (sum(near[i:i + small.shape[0], j:j + small.shape[1]] for i in range(3) for j in range(3)) / 9)
     small = small.round().astype(np.uint8)
@@ -904,10 +921,7 @@ def _along(m, run: int, axis: int, across: int):
 
 def _pool_any(m, f: int):
     """A mask shrunk by ``f`` (padded), a cell set when any of its pixels is."""
-    import numpy as np
-    h, w = -(-m.shape[0] // f) * f, -(-m.shape[1] // f) * f
-    pad = np.pad(m, ((0, h - m.shape[0]), (0, w - m.shape[1])))
-    return pad.reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    return _blocks(m, f, "constant").any(axis=(1, 3))
 
 
 def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: float = 0.85):
@@ -921,7 +935,7 @@ def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: flo
     small, f = _background(a, dpi, span_in)
     if not ((small >= floor) & (small < edge * np.percentile(small, 90))).any():
         return gray  # no fills: a plain paper tone is Tesseract's to threshold (measured: dividing it out cost values)
-    bg = np.repeat(np.repeat(small, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]].astype(np.float32)
+    bg = _unpool(small, f, a.shape).astype(np.float32)
     light = bg >= floor
     out = a.astype(np.float32)
     out[light] = np.minimum(255.0, out[light] * 255.0 / bg[light])
@@ -932,7 +946,7 @@ def flatten(gray, dpi: float, span_in: float = 0.12, floor: int = 100, edge: flo
     border = np.zeros(small.shape, dtype=bool)
     for axis in (0, 1):
         border |= steps & _along(steps, run, axis, 0) & ~_along(ink, run, axis, near)
-    out[np.repeat(np.repeat(border, f, axis=0), f, axis=1)[:a.shape[0], :a.shape[1]]] = 0
+    out[_unpool(border, f, a.shape)] = 0
     return Image.fromarray(out, "L")
 
 
